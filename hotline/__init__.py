@@ -1,0 +1,1 @@
+"""Hartford Public Schools family hotline: multilingual SMS and voice rights information."""

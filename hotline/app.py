@@ -1,0 +1,53 @@
+"""The Flask application factory."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from hotline import detect, logs
+from hotline.content import Catalog, load
+from hotline.content.problems import errors
+from hotline.sessions import Store, connect
+from hotline.settings import Settings
+from hotline.web import Hotline, health, sms, voice  # noqa: F401
+
+log = logging.getLogger(__name__)
+
+
+class ContentError(RuntimeError):
+    """The content folder has errors; the hotline will not serve it."""
+
+    def __init__(self, problems):
+        self.problems = problems
+        super().__init__("content has errors; run `hotline check`:\n" + "\n".join(map(str, problems)))
+
+
+def create_app(settings: Settings, *, catalog: Catalog | None = None, store: Store | None = None) -> Flask:
+    """A hotline app for these settings; refuses to start on content with errors."""
+    logs.configure()
+    if catalog is None:
+        catalog, problems = load(settings.content_dir)
+        if catalog is None:
+            raise ContentError(errors(problems))
+    if store is None:
+        store = Store(connect(settings.redis_url), settings.secret, embedded=settings.redis_url is None)
+    _warn_about(settings)
+    detect.warm(catalog)
+    app = Flask(__name__)
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1)
+    app.extensions["hotline"] = Hotline(settings, catalog, store)
+    for blueprint in (sms.bp, voice.bp, health.bp):
+        app.register_blueprint(blueprint)
+    return app
+
+
+def _warn_about(settings: Settings) -> None:
+    if not settings.twilio_auth_token:
+        log.warning("TWILIO_AUTH_TOKEN is not set: every webhook will answer 403 until it is")
+    if settings.redis_url is None:
+        log.warning("REDIS_URL is not set: using the embedded in-process store, which is for trying "
+                    "the hotline out, not for production (it forgets everything on restart)")
+    if settings.secret_is_random:
+        log.warning("HOTLINE_SECRET is not set: using a random key for this process only")

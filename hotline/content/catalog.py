@@ -1,0 +1,125 @@
+"""The validated content the hotline serves: languages, menu nodes, resources, messages."""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal, Mapping
+
+log = logging.getLogger(__name__)
+
+Channel = Literal["sms", "voice"]
+SOURCE_LANGUAGE = "en"
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass(frozen=True)
+class Voice:
+    """How Twilio's <Say> speaks a language."""
+
+    say: str
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Language:
+    """A language the hotline serves."""
+
+    code: str
+    name: str
+    keywords: tuple[str, ...] = ()
+    detect: str | None = None
+    voice: Voice | None = None
+    fold_accents: bool = False
+
+
+@dataclass(frozen=True)
+class Option:
+    """One choice in a menu: a digit, the node it leads to, and words that choose it."""
+
+    digit: str
+    goto: str
+    words: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Node:
+    """A place in the menu tree: its options and the resources it lists."""
+
+    id: str
+    options: tuple[Option, ...] = ()
+    resources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Resource:
+    """An organization and its phone number (E.164, or a short number such as 911)."""
+
+    id: str
+    name: str
+    short: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Everything the hotline says, immutable once loaded."""
+
+    languages: tuple[Language, ...]
+    nodes: Mapping[str, Node]
+    resources: Mapping[str, Resource]
+    messages: Mapping[str, Mapping[str, str]]
+    version: str = ""
+    schedule: object = None
+    _by_code: Mapping[str, Language] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "nodes", MappingProxyType(dict(self.nodes)))
+        object.__setattr__(self, "resources", MappingProxyType(dict(self.resources)))
+        frozen = {code: MappingProxyType(dict(m)) for code, m in self.messages.items()}
+        object.__setattr__(self, "messages", MappingProxyType(frozen))
+        object.__setattr__(self, "_by_code", MappingProxyType({lang.code: lang for lang in self.languages}))
+
+    def language(self, code: str | None) -> Language:
+        """The language with this code, or the source language (English)."""
+        return self._by_code.get(code or "", self._by_code[SOURCE_LANGUAGE])
+
+    def has_language(self, code: str | None) -> bool:
+        """Whether this code is a language the hotline serves."""
+        return code in self._by_code
+
+    def find(self, lang: str, msg_id: str, channel: Channel = "sms") -> str | None:
+        """The text of a message in a language, falling back to English; None if neither has it."""
+        candidates = (f"{msg_id}.voice", msg_id) if channel == "voice" else (msg_id,)
+        for code in dict.fromkeys((lang, SOURCE_LANGUAGE)):
+            table = self.messages.get(code, {})
+            for candidate in candidates:
+                if candidate in table:
+                    return table[candidate]
+        return None
+
+    def text(self, lang: str, msg_id: str, channel: Channel = "sms") -> str:
+        """The text of a message: caller's language -> English -> the id itself (logged)."""
+        found = self.find(lang, msg_id, channel)
+        if found is None:
+            log.warning("message missing", extra={"message_id": msg_id, "lang": lang})
+            return msg_id
+        return found
+
+    def words(self, lang: str, msg_id: str) -> tuple[str, ...]:
+        """A comma-separated word list of a message, in the language and in English."""
+        found: list[str] = []
+        for code in dict.fromkeys((lang, SOURCE_LANGUAGE)):
+            found += self.messages.get(code, {}).get(msg_id, "").split(",")
+        return tuple(w.strip() for w in found if w.strip())
+
+    def resource_name(self, lang: str, rid: str, channel: Channel = "sms") -> str:
+        """An organization's name in a language, else its name from resources.yaml."""
+        candidates = (f"name.{rid}.voice", f"name.{rid}") if channel == "voice" else (f"name.{rid}",)
+        table = self.messages.get(lang, {})
+        for candidate in candidates:
+            if candidate in table:
+                return table[candidate]
+        resource = self.resources[rid]
+        return resource.name if channel == "voice" else resource.short

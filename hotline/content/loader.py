@@ -1,0 +1,234 @@
+"""Read the content folder into a Catalog, collecting problems instead of raising."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from hotline.content import rules
+from hotline.content.catalog import SOURCE_LANGUAGE, Catalog, Language, Node, Option, Resource, Voice
+from hotline.content.problems import Problem, errors
+from hotline.schedule import parse_schedule
+
+LANGUAGE_FIELDS = {"code", "name", "keywords", "detect", "voice", "sms_fold_accents"}
+VOICE_FIELDS = {"say", "name"}
+NODE_FIELDS = {"options", "resources"}
+OPTION_FIELDS = {"digit", "goto", "words"}
+RESOURCE_FIELDS = {"name", "short", "phone", "address", "serves", "source", "hours", "languages", "email", "website"}
+
+
+class Source:
+    """One YAML file being read: its data, and where to point when something is wrong."""
+
+    def __init__(self, root: Path, rel: str, problems: list[Problem]):
+        self.rel = rel
+        self.problems = problems
+        self.data: Any = None
+        self.raw = b""
+        path = root / rel
+        try:
+            self.raw = path.read_bytes()
+            self.data = YAML(typ="rt").load(self.raw.decode("utf-8"))
+        except FileNotFoundError:
+            self.error(None, "missing-file", "file not found")
+        except UnicodeDecodeError:
+            self.error(None, "not-utf8", "file is not saved as UTF-8 text")
+        except YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+            line = mark.line + 1 if mark else 1
+            reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            self.problems.append(Problem(rel, line, (mark.column + 1) if mark else 1, "yaml-syntax",
+                                         f"YAML syntax error: {reason} (check indentation, colons and quotes)"))
+
+    def where(self, container: Any, key: Any = None) -> tuple[int, int]:
+        """1-based line and column of a key (or list index) in a parsed container."""
+        try:
+            if key is None:
+                line, col = container.lc.line, container.lc.col
+            elif isinstance(key, int):
+                line, col = container.lc.item(key)
+            else:
+                line, col = container.lc.key(key)
+            return line + 1, col + 1
+        except (AttributeError, KeyError, TypeError, IndexError):
+            return 1, 1
+
+    def report(self, container: Any, code: str, message: str, key: Any = None, severity: str = "error") -> None:
+        """Record a problem at a place in this file."""
+        line, col = self.where(container, key) if container is not None else (1, 1)
+        self.problems.append(Problem(self.rel, line, col, code, message, severity))
+
+    def error(self, container: Any, code: str, message: str, key: Any = None) -> None:
+        """Record an error at a place in this file."""
+        self.report(container, code, message, key)
+
+    def warn(self, container: Any, code: str, message: str, key: Any = None) -> None:
+        """Record a warning at a place in this file."""
+        self.report(container, code, message, key, "warning")
+
+    def mapping(self, what: str) -> dict:
+        """The file's top level as a mapping, or {} after recording why not."""
+        if isinstance(self.data, dict):
+            return self.data
+        if not any(p.file == self.rel and p.severity == "error" for p in self.problems):
+            code = "empty-file" if self.data is None else "bad-value"
+            self.error(None, code, f"the file should hold {what}")
+        return {}
+
+    def unknown_fields(self, container: dict, allowed: set[str], what: str) -> None:
+        """Flag misspelled or unknown field names."""
+        for key in container:
+            if key not in allowed:
+                self.error(container, "unknown-field",
+                           f"{what}: unknown field '{key}' (expected one of: {', '.join(sorted(allowed))})", key)
+
+
+def _words(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list):
+        return ()
+    return tuple(str(w).strip() for w in value if str(w).strip())
+
+
+def _languages(src: Source) -> list[Language]:
+    data = src.mapping("a list under 'languages:'")
+    items = data.get("languages")
+    if not isinstance(items, list) or not items:
+        if data:
+            src.error(data, "missing-field", "'languages:' must be a list of languages", "languages" if "languages" in data else None)
+        return []
+    found: list[Language] = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            src.error(items, "bad-value", "each language needs code, name and keywords", i)
+            continue
+        src.unknown_fields(item, LANGUAGE_FIELDS, "language")
+        code, name = str(item.get("code") or "").strip(), str(item.get("name") or "").strip()
+        if not code or not name:
+            src.error(items, "missing-field", "a language needs both 'code' and 'name'", i)
+            continue
+        if any(lang.code == code for lang in found):
+            src.error(item, "duplicate-language", f"language '{code}' is listed twice", "code")
+            continue
+        voice = item.get("voice")
+        if voice is not None:
+            if isinstance(voice, dict) and voice.get("say"):
+                src.unknown_fields(voice, VOICE_FIELDS, f"voice of '{code}'")
+                voice = Voice(str(voice["say"]), str(voice["name"]) if voice.get("name") else None)
+            else:
+                src.error(item, "missing-field", f"voice of '{code}' needs 'say' (the Twilio language code)", "voice")
+                voice = None
+        detect = item.get("detect")
+        if detect and not rules.detectable(str(detect)):
+            src.error(item, "bad-value", f"detect: '{detect}' is not a language the detector knows", "detect")
+            detect = None
+        found.append(Language(code, name, _words(item.get("keywords")), str(detect) if detect else None,
+                              voice, bool(item.get("sms_fold_accents"))))
+    return found
+
+
+def _resources(src: Source) -> dict[str, Resource]:
+    found: dict[str, Resource] = {}
+    for rid, item in src.mapping("organizations by id").items():
+        if not isinstance(item, dict):
+            src.error(src.data, "bad-value", f"resource '{rid}' needs name and phone", rid)
+            continue
+        src.unknown_fields(item, RESOURCE_FIELDS, f"resource '{rid}'")
+        name, phone = str(item.get("name") or "").strip(), str(item.get("phone") or "").strip()
+        if not name or not phone:
+            src.error(src.data, "missing-field", f"resource '{rid}' needs both 'name' and 'phone'", rid)
+            continue
+        e164 = rules.phone_number(phone)
+        if e164 is None:
+            src.error(item, "bad-phone", f"resource '{rid}': '{phone}' is not a valid phone number", "phone")
+            continue
+        found[str(rid)] = Resource(str(rid), name, str(item.get("short") or name).strip(), e164)
+    return found
+
+
+def _nodes(src: Source, resources: dict[str, Resource]) -> dict[str, Node]:
+    data = src.mapping("menu nodes by id")
+    if data and "main" not in data:
+        src.error(data, "missing-field", "the menu needs a 'main' node")
+    nodes: dict[str, Node] = {}
+    for nid, item in data.items():
+        item = item if item is not None else {}
+        if not isinstance(item, dict):
+            src.error(data, "bad-value", f"node '{nid}' should hold options and/or resources", nid)
+            continue
+        src.unknown_fields(item, NODE_FIELDS, f"node '{nid}'")
+        options = []
+        raw_options = item.get("options") or []
+        seen_digits: dict[str, int] = {}
+        for i, opt in enumerate(raw_options if isinstance(raw_options, list) else []):
+            if not isinstance(opt, dict) or "digit" not in opt or "goto" not in opt:
+                src.error(raw_options, "missing-field", f"node '{nid}': each option needs 'digit' and 'goto'", i)
+                continue
+            src.unknown_fields(opt, OPTION_FIELDS, f"option in '{nid}'")
+            digit = str(opt["digit"]).strip()
+            if digit not in "123456789" or len(digit) != 1:
+                src.error(opt, "bad-value", f"node '{nid}': digit must be one of 1-9, not '{digit}' (0 is the main menu)", "digit")
+                continue
+            if digit in seen_digits:
+                src.error(opt, "duplicate-digit", f"node '{nid}': digit {digit} is used twice", "digit")
+                continue
+            seen_digits[digit] = i
+            options.append(Option(digit, str(opt["goto"]), _words(opt.get("words"))))
+        rids = tuple(str(r) for r in (item.get("resources") or []))
+        for rid in rids:
+            if rid not in resources:
+                src.error(item, "unknown-resource", f"node '{nid}' lists resource '{rid}', which resources.yaml does not have", "resources")
+        nodes[str(nid)] = Node(str(nid), tuple(options), tuple(r for r in rids if r in resources))
+    for nid, node in nodes.items():
+        for opt in node.options:
+            if opt.goto not in nodes:
+                src.error(data[nid], "unknown-goto", f"node '{nid}': option {opt.digit} goes to '{opt.goto}', which is not in the menu", "options")
+    return nodes
+
+
+def _messages(src: Source) -> dict[str, str]:
+    data = src.mapping("message ids and their text")
+    found = {}
+    for mid, text in data.items():
+        if mid == "_meta":
+            continue
+        if text is None or isinstance(text, (dict, list)) or not str(text).strip():
+            src.error(data, "missing-text", f"{mid}: text missing", mid)
+            continue
+        found[str(mid)] = str(text)
+    return found
+
+
+def load(root: Path) -> tuple[Catalog | None, list[Problem]]:
+    """Load the content folder; the catalog is None when there are errors."""
+    root = Path(root)
+    problems: list[Problem] = []
+    sources = {rel: Source(root, rel, problems) for rel in (
+        "prompts/languages.yaml", "prompts/resources.yaml", "prompts/menu.yaml", "prompts/en.yaml", "prompts/schedule.yaml")}
+    languages = _languages(sources["prompts/languages.yaml"])
+    resources = _resources(sources["prompts/resources.yaml"])
+    nodes = _nodes(sources["prompts/menu.yaml"], resources)
+    english = sources["prompts/en.yaml"]
+    messages = {SOURCE_LANGUAGE: _messages(english)}
+    if languages and languages[0].code != SOURCE_LANGUAGE and not any(l.code == SOURCE_LANGUAGE for l in languages):
+        sources["prompts/languages.yaml"].error(None, "missing-field", "English (en) must be one of the languages")
+    for lang in languages:
+        if lang.code == SOURCE_LANGUAGE:
+            continue
+        rel = f"translations/{lang.code}.yaml"
+        sources[rel] = Source(root, rel, problems)
+        messages[lang.code] = _messages(sources[rel])
+        rules.check_translation(sources[rel], lang.code, messages, nodes, resources)
+    rules.check_english(english, messages, nodes, resources)
+    rules.check_voices(sources["prompts/languages.yaml"], root, languages)
+    schedule = parse_schedule(sources["prompts/schedule.yaml"], resources)
+    version = hashlib.sha256(b"".join(s.raw for s in sources.values())).hexdigest()[:12]
+    if errors(problems):
+        return None, sorted(problems)
+    catalog = Catalog(tuple(languages), nodes, resources, messages, version=version, schedule=schedule)
+    return catalog, sorted(problems)

@@ -1,0 +1,151 @@
+"""Checks across content files: required messages, translations, placeholders, voices."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import lingua
+import phonenumbers
+
+from hotline.content.catalog import PLACEHOLDER, SOURCE_LANGUAGE, Language, Node, Resource
+from hotline.text import normalize
+
+if TYPE_CHECKING:
+    from hotline.content.loader import Source
+
+# Message ids the hotline itself uses, beyond those the menu names.
+REQUIRED = (
+    "keyword.menu", "keyword.languages", "keyword.more",
+    "option", "option.voice", "listing", "listing.voice", "footer", "footer.voice", "more",
+    "unclear", "goodbye", "goodbye.voice", "fallback",
+    "languages", "languages.footer", "language.offer.voice", "greeting.voice",
+)
+PARAMETERS = {"digit", "label", "name", "phone"}
+METHODS = {"human", "machine", "draft"}
+META_FIELDS = {"translator", "method", "reviewed", "needs_review", "notes"}
+REVIEW_DAYS = 180
+AUDIO_SUFFIXES = {".mp3", ".wav"}
+
+
+def detectable(name: str) -> bool:
+    """Whether the offline detector knows a language by this name (e.g. SPANISH)."""
+    return hasattr(lingua.Language, name.upper())
+
+
+def phone_number(text: str) -> str | None:
+    """A U.S. phone number in E.164 form (or a valid short number like 911), else None."""
+    try:
+        number = phonenumbers.parse(text, "US")
+    except phonenumbers.NumberParseException:
+        return None
+    if phonenumbers.is_valid_number(number):
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if phonenumbers.is_valid_short_number(number):
+        return phonenumbers.national_significant_number(number)
+    return None
+
+
+def placeholders(text: str) -> set[str]:
+    """The {names} a text refers to."""
+    return set(PLACEHOLDER.findall(text))
+
+
+def _menu_ids(nodes: dict[str, Node]) -> set[str]:
+    ids = set(nodes)
+    for node in nodes.values():
+        ids.update(f"{opt.goto}.label" for opt in node.options)
+    return ids
+
+
+def check_english(src: "Source", messages: dict[str, dict[str, str]], nodes: dict[str, Node],
+                  resources: dict[str, Resource]) -> None:
+    """Every id the hotline and its menu use exists in English, and every {name} is known."""
+    english = messages[SOURCE_LANGUAGE]
+    if src.data is None:
+        return
+    for mid in sorted(set(REQUIRED) | _menu_ids(nodes)):
+        if mid not in english:
+            src.error(None, "missing-message", f"{mid}: message used by the hotline is missing in English")
+    known = PARAMETERS | set(resources)
+    for mid, text in english.items():
+        for name in sorted(placeholders(text) - known):
+            src.error(src.data, "unknown-placeholder",
+                      f"{mid}: {{{name}}} is neither a resource id nor one of {', '.join(sorted(PARAMETERS))}", mid)
+    _check_words(src, SOURCE_LANGUAGE, messages, nodes)
+
+
+def _check_words(src: "Source", code: str, messages: dict[str, dict[str, str]], nodes: dict[str, Node]) -> None:
+    """No word chooses two options of one menu in this language."""
+    table = messages.get(code, {})
+    for node in nodes.values():
+        owner: dict[str, str] = {}
+        for opt in node.options:
+            words = list(opt.words) + table.get(f"{opt.goto}.words", "").split(",")
+            for word in {normalize(w) for w in words if w.strip()}:
+                if owner.get(word, opt.goto) != opt.goto:
+                    src.error(src.data, "duplicate-word",
+                              f"menu '{node.id}': the word '{word}' chooses both '{owner[word]}' and '{opt.goto}'",
+                              f"{opt.goto}.words")
+                owner[word] = opt.goto
+
+
+def check_translation(src: "Source", code: str, messages: dict[str, dict[str, str]], nodes: dict[str, Node],
+                      resources: dict[str, Resource]) -> None:
+    """A translation: its _meta, missing and unknown ids, and placeholders that match English."""
+    if src.data is None:
+        return
+    english, table = messages[SOURCE_LANGUAGE], messages[code]
+    _check_meta(src)
+    for mid in english:
+        if mid not in table and not mid.endswith(".words"):
+            src.warn(None, "missing-translation", f"{mid}: not translated yet; callers get the English text")
+    for mid, text in table.items():
+        if mid.startswith("name.") and mid.split(".")[1] in resources:
+            continue
+        if mid not in english:
+            src.warn(src.data, "unknown-message", f"{mid}: English has no message with this id (a typo?)", mid)
+        elif placeholders(text) != placeholders(english[mid]):
+            want = ", ".join(f"{{{p}}}" for p in sorted(placeholders(english[mid]))) or "none"
+            src.warn(src.data, "placeholder-mismatch", f"{mid}: placeholders differ from English (English has {want})", mid)
+    _check_words(src, code, messages, nodes)
+
+
+def _check_meta(src: "Source") -> None:
+    meta = src.data.get("_meta")
+    if not isinstance(meta, dict):
+        src.error(None, "missing-field", "_meta is missing: say who translated this file, how and when it was reviewed")
+        return
+    src.unknown_fields(meta, META_FIELDS, "_meta")
+    method = meta.get("method")
+    if method not in METHODS:
+        src.error(meta, "bad-value", f"_meta method must be one of {', '.join(sorted(METHODS))}", "method" if "method" in meta else None)
+    elif method != "human" or meta.get("needs_review"):
+        src.warn(meta, "unreviewed", f"translation is marked '{method}' and needs review by a person", "method")
+    reviewed = meta.get("reviewed")
+    if isinstance(reviewed, dt.date) and (dt.date.today() - reviewed).days > REVIEW_DAYS:
+        src.warn(meta, "review-old", f"last reviewed {reviewed}, more than {REVIEW_DAYS} days ago", "reviewed")
+    elif reviewed is not None and not isinstance(reviewed, dt.date):
+        src.error(meta, "bad-value", "_meta reviewed must be a date like 2026-12-01", "reviewed")
+
+
+def audio_dir(root: Path, code: str) -> Path:
+    """Where recorded or rendered audio for a language lives."""
+    return Path(root) / "prompts" / "audio" / code
+
+
+def has_audio(root: Path, code: str) -> bool:
+    """Whether a language has any recorded or rendered audio."""
+    folder = audio_dir(root, code)
+    return folder.is_dir() and any(p.suffix in AUDIO_SUFFIXES for p in folder.iterdir())
+
+
+def check_voices(src: "Source", root: Path, languages: list[Language]) -> None:
+    """Every language can be spoken: a Twilio voice or audio files."""
+    items = (src.data or {}).get("languages") if isinstance(src.data, dict) else None
+    for i, lang in enumerate(languages):
+        if lang.voice is None and not has_audio(root, lang.code):
+            where = items[i] if isinstance(items, list) and i < len(items) else None
+            src.error(where, "no-voice",
+                      f"language '{lang.code}' has no Twilio voice and no audio in prompts/audio/{lang.code}/: "
+                      "callers could not hear it (add voice:, or run `hotline audio`)")

@@ -1,0 +1,205 @@
+"""The menu engine: state + input -> screens to show + new state + events. Pure: no I/O.
+
+SMS and voice are adapters around this one engine, so a menu or topic changed in
+the content files changes for both channels. The engine never touches HTTP,
+Redis or Twilio; the adapters turn its Screens into TwiML.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, replace
+from typing import Literal
+
+from hotline.content.catalog import Catalog, Node
+from hotline.text import normalize
+
+MAIN = "main"
+LANGUAGES = "languages"
+GOODBYE = "goodbye"
+STATE_VERSION = 1
+SILENCE_LIMIT = 2   # silent prompts in a row before a call ends politely
+TURN_LIMIT = 40     # prompts in one call before it ends politely (no endless loops)
+
+InputKind = Literal["start", "choose", "language", "menu", "languages", "repeat", "more", "silence"]
+
+
+@dataclass(frozen=True)
+class State:
+    """Where one conversation is. A plain value that serializes to JSON with a version."""
+
+    channel: Literal["sms", "voice"] = "sms"
+    lang: str | None = None
+    node: str = MAIN
+    page: int = 0
+    misses: int = 0
+    turns: int = 0
+    version: int = STATE_VERSION
+
+    def to_json(self) -> str:
+        """A compact JSON form for storage or a URL."""
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, raw: str | bytes | None, channel: Literal["sms", "voice"] = "sms") -> "State | None":
+        """The state in raw, or None when it is absent, unreadable or of another version."""
+        try:
+            data = json.loads(raw) if raw else None
+            if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
+                return None
+            state = cls(**data)
+        except (ValueError, TypeError):
+            return None
+        ok = (state.channel == channel and isinstance(state.node, str) and isinstance(state.page, int)
+              and isinstance(state.misses, int) and isinstance(state.turns, int)
+              and (state.lang is None or isinstance(state.lang, str)))
+        return state if ok else None
+
+
+@dataclass(frozen=True)
+class Input:
+    """What the caller did: chose something, asked for a command, or stayed silent."""
+
+    kind: InputKind
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class Screen:
+    """Something to show or say: a node of the menu (or the language list), with notices before it."""
+
+    node: str
+    notices: tuple[str, ...] = ()
+    page: int = 0
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened, for counting: a topic reached, a language chosen, input not understood."""
+
+    name: str
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class Turn:
+    """The result of one step: what to show, the new state, what happened, and whether the call ends."""
+
+    screens: tuple[Screen, ...]
+    state: State
+    events: tuple[Event, ...] = ()
+    end: bool = False
+
+
+def step(catalog: Catalog, state: State, event: Input) -> Turn:
+    """Advance a conversation by one input."""
+    if state.lang is not None and not catalog.has_language(state.lang):
+        state = replace(state, lang=None)
+    if state.node not in catalog.nodes and state.node != LANGUAGES:
+        state = replace(state, node=MAIN, page=0)
+    state = replace(state, turns=state.turns + 1)
+    if state.channel == "voice" and state.turns > TURN_LIMIT:
+        return _goodbye(state)
+    handler = _HANDLERS[event.kind]
+    return handler(catalog, state, event.value)
+
+
+def _show(state: State, node: str, *events: Event, notices: tuple[str, ...] = ()) -> Turn:
+    new = replace(state, node=node, page=0, misses=0)
+    return Turn((Screen(node, notices),), new, events)
+
+
+def _goodbye(state: State) -> Turn:
+    return Turn((Screen(GOODBYE),), state, (Event("goodbye"),), end=True)
+
+
+def _start(catalog: Catalog, state: State, lang: str) -> Turn:
+    if catalog.has_language(lang):
+        return _show(replace(state, lang=lang), MAIN, Event("language", lang), Event("topic", MAIN))
+    if state.lang:
+        return _show(state, MAIN, Event("topic", MAIN))
+    return _show(state, LANGUAGES)
+
+
+def _language(catalog: Catalog, state: State, lang: str) -> Turn:
+    if not catalog.has_language(lang):
+        return _show(state, LANGUAGES, Event("unclear"), notices=("unclear",))
+    return _show(replace(state, lang=lang), MAIN, Event("language", lang), Event("topic", MAIN))
+
+
+def _menu(catalog: Catalog, state: State, _: str) -> Turn:
+    return _show(state, MAIN, Event("topic", MAIN))
+
+
+def _languages(catalog: Catalog, state: State, _: str) -> Turn:
+    return _show(state, LANGUAGES)
+
+
+def _repeat(catalog: Catalog, state: State, _: str) -> Turn:
+    return Turn((Screen(state.node, page=state.page),), replace(state, misses=0), (Event("repeat"),))
+
+
+def _more(catalog: Catalog, state: State, _: str) -> Turn:
+    new = replace(state, page=state.page + 1, misses=0)
+    return Turn((Screen(state.node, page=new.page),), new, (Event("more"),))
+
+
+def _silence(catalog: Catalog, state: State, _: str) -> Turn:
+    new = replace(state, misses=state.misses + 1)
+    if new.misses >= SILENCE_LIMIT:
+        return _goodbye(new)
+    return Turn((Screen(state.node, page=state.page),), new, (Event("silence"),))
+
+
+def _choose(catalog: Catalog, state: State, value: str) -> Turn:
+    said = normalize(value)
+    if said == "0":
+        return _menu(catalog, state, said)
+    if state.node == LANGUAGES:
+        lang = match_language(catalog, said)
+        return _language(catalog, state, lang or "")
+    lang = state.lang or "en"
+    node = catalog.nodes[state.node]
+    target = match_option(catalog, node, lang, said)
+    if target is None and node.id != MAIN:
+        target = match_option(catalog, catalog.nodes[MAIN], lang, said)
+    if target is None:
+        menu = node.id if node.options else MAIN
+        return _show(state, menu, Event("unclear"), notices=("unclear",))
+    return _show(state, target, Event("topic", target))
+
+
+def option_words(catalog: Catalog, lang: str, option_goto: str, words: tuple[str, ...]) -> list[str]:
+    """All normalized words that choose an option, in the caller's language and English."""
+    return [normalize(w) for w in words + catalog.words(lang, f"{option_goto}.words") if normalize(w)]
+
+
+def _contains(said: str, word: str) -> bool:
+    return f" {word} " in f" {said} "
+
+
+def match_option(catalog: Catalog, node: Node, lang: str, said: str) -> str | None:
+    """The node an input chooses among a node's options: by digit, else by one unambiguous word."""
+    first = said.split(" ", 1)[0] if said else ""
+    for opt in node.options:
+        if first == opt.digit and (said == first or not said[len(first):].strip().isdigit()):
+            return opt.goto
+    hits = {opt.goto for opt in node.options
+            if any(_contains(said, w) for w in option_words(catalog, lang, opt.goto, opt.words))}
+    return hits.pop() if len(hits) == 1 else None
+
+
+def match_language(catalog: Catalog, said: str) -> str | None:
+    """The language an input picks from the language list: its number, name or keyword."""
+    if said.isdigit() and 1 <= int(said) <= len(catalog.languages):
+        return catalog.languages[int(said) - 1].code
+    for lang in catalog.languages:
+        names = (lang.name, lang.code) + lang.keywords
+        if any(normalize(n) == said for n in names):
+            return lang.code
+    return None
+
+
+_HANDLERS = {
+    "start": _start, "choose": _choose, "language": _language, "menu": _menu,
+    "languages": _languages, "repeat": _repeat, "more": _more, "silence": _silence,
+}

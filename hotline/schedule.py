@@ -1,0 +1,135 @@
+"""Open hours, holidays and closures of the Welcome Center line."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+if TYPE_CHECKING:
+    from hotline.content.catalog import Resource
+    from hotline.content.loader import Source
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+SCHEDULE_FIELDS = {"timezone", "forward_to", "hours", "holidays", "closures"}
+_SPAN = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
+_YEARLY = re.compile(r"^(\d{1,2})-(\d{1,2})$")
+
+
+@dataclass(frozen=True)
+class ClosedDay:
+    """A day the Welcome Center is closed: every year (year None) or once."""
+
+    month: int
+    day: int
+    year: int | None
+    name: str
+
+    def matches(self, date: dt.date) -> bool:
+        """Whether this closed day falls on the date."""
+        return (date.month, date.day) == (self.month, self.day) and self.year in (None, date.year)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When calls go to the Welcome Center rather than the hotline menu."""
+
+    timezone: ZoneInfo
+    forward_to: str | None
+    hours: tuple[tuple[dt.time, dt.time] | None, ...]
+    closed: tuple[ClosedDay, ...] = ()
+
+    def closed_day(self, date: dt.date) -> ClosedDay | None:
+        """The holiday or closure on this date, if any."""
+        return next((c for c in self.closed if c.matches(date)), None)
+
+    def is_open(self, now: dt.datetime) -> bool:
+        """Whether the Welcome Center is open at this moment."""
+        local = now.astimezone(self.timezone)
+        span = self.hours[local.weekday()]
+        if span is None or self.closed_day(local.date()):
+            return False
+        return span[0] <= local.time().replace(tzinfo=None) < span[1]
+
+    def next_open(self, now: dt.datetime) -> dt.datetime | None:
+        """The next moment the Welcome Center opens (local time), within two weeks."""
+        local = now.astimezone(self.timezone)
+        for ahead in range(15):
+            date = local.date() + dt.timedelta(days=ahead)
+            span = self.hours[date.weekday()]
+            if span is None or self.closed_day(date):
+                continue
+            opens = dt.datetime.combine(date, span[0], self.timezone)
+            if opens > local:
+                return opens
+        return None
+
+
+def _closed_days(src: "Source", data: dict, key: str) -> list[ClosedDay]:
+    items = data.get(key) or []
+    if not isinstance(items, list):
+        src.error(data, "bad-value", f"{key}: should be a list of {{ date: ..., name: ... }}", key)
+        return []
+    found = []
+    for i, item in enumerate(items):
+        date = item.get("date") if isinstance(item, dict) else None
+        name = str(item.get("name") or key) if isinstance(item, dict) else key
+        if isinstance(date, dt.date):
+            found.append(ClosedDay(date.month, date.day, date.year, name))
+        elif isinstance(date, str) and _YEARLY.match(date.strip()):
+            month, day = map(int, _YEARLY.match(date.strip()).groups())
+            found.append(ClosedDay(month, day, None, name))
+        else:
+            src.error(items, "bad-value", f"{key}: date must look like 2026-12-25 (once) or \"12-25\" (every year)", i)
+    return found
+
+
+def _hours(src: "Source", data: dict) -> list[tuple[dt.time, dt.time] | None]:
+    raw = data.get("hours") or {}
+    spans: list[tuple[dt.time, dt.time] | None] = [None] * 7
+    if not isinstance(raw, dict):
+        src.error(data, "bad-value", "hours: should map days (mon, tue, ...) to times like \"08:00-16:30\"", "hours")
+        return spans
+    for day, value in raw.items():
+        if day not in DAYS:
+            src.error(raw, "unknown-field", f"hours: '{day}' is not a day; use {', '.join(DAYS)}", day)
+            continue
+        if value is None or str(value).strip().lower() == "closed":
+            continue
+        match = _SPAN.match(str(value).strip())
+        try:
+            h1, m1, h2, m2 = map(int, match.groups()) if match else (None,) * 4
+            opens, closes = dt.time(h1, m1), dt.time(h2, m2)
+        except (TypeError, ValueError):
+            src.error(raw, "bad-value", f"hours: {day}: '{value}' should look like \"08:00-16:30\" or \"closed\"", day)
+            continue
+        if closes <= opens:
+            src.error(raw, "bad-value", f"hours: {day}: closing time must be after opening time", day)
+            continue
+        spans[DAYS.index(day)] = (opens, closes)
+    return spans
+
+
+def parse_schedule(src: "Source", resources: dict[str, "Resource"]) -> Schedule | None:
+    """Read schedule.yaml into a Schedule, recording problems in src."""
+    from hotline.content.rules import phone_number
+
+    data: dict[str, Any] = src.mapping("timezone, forward_to, hours, holidays and closures")
+    if not data:
+        return None
+    src.unknown_fields(data, SCHEDULE_FIELDS, "schedule")
+    try:
+        zone = ZoneInfo(str(data.get("timezone") or "America/New_York"))
+    except (ZoneInfoNotFoundError, ValueError):
+        src.error(data, "bad-value", f"timezone: '{data.get('timezone')}' is not a time zone like America/New_York", "timezone")
+        zone = ZoneInfo("America/New_York")
+    forward = data.get("forward_to")
+    forward_to = None
+    if forward:
+        forward = str(forward).strip()
+        forward_to = resources[forward].phone if forward in resources else phone_number(forward)
+        if forward_to is None:
+            src.error(data, "bad-phone", f"forward_to: '{forward}' is not a valid phone number or resource id", "forward_to")
+    closed = _closed_days(src, data, "holidays") + _closed_days(src, data, "closures")
+    return Schedule(zone, forward_to, tuple(_hours(src, data)), tuple(closed))

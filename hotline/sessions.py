@@ -1,0 +1,118 @@
+"""Conversation state in Redis: keys are keyed hashes of phone numbers, and every key expires.
+
+Nothing here stores a phone number or a message body. A number becomes
+HMAC-SHA256(HOTLINE_SECRET, number) before it touches a key, and a value holds
+only the menu position and language. Without REDIS_URL an embedded in-process
+store (fakeredis, the same Redis commands in memory) lets the hotline be tried
+on a machine with nothing else installed.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from dataclasses import dataclass
+
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from hotline.engine import State
+
+log = logging.getLogger(__name__)
+
+PREFIX = "hotline"
+SESSION_TTL = 24 * 3600          # a conversation is forgotten a day after its last text
+LANGUAGE_TTL = 90 * 24 * 3600    # a caller's language is remembered for 90 days
+TIMEOUT = 0.5                    # seconds: Twilio must get an answer even when Redis hangs
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What the store knows of a caller: their conversation, their language, and whether Redis answered."""
+
+    state: State | None
+    lang: str | None
+    ok: bool = True
+
+
+def connect(url: str | None) -> redis.Redis:
+    """A Redis client with short, explicit timeouts; the embedded store when url is None."""
+    if url is None:
+        import fakeredis
+
+        return fakeredis.FakeRedis()
+    return redis.Redis.from_url(
+        url, socket_connect_timeout=TIMEOUT, socket_timeout=TIMEOUT,
+        retry=Retry(NoBackoff(), 1), health_check_interval=30,
+    )
+
+
+class Store:
+    """Sessions and remembered languages, one Redis round trip to load and one to save."""
+
+    def __init__(self, client: redis.Redis, secret: bytes, embedded: bool = False):
+        self.client = client
+        self.secret = secret
+        self.embedded = embedded
+
+    def caller(self, number: str) -> str:
+        """The keyed hash that stands for a phone number everywhere in Redis."""
+        return hmac.new(self.secret, number.strip().encode(), hashlib.sha256).hexdigest()[:32]
+
+    def _keys(self, number: str, channel: str) -> tuple[str, str]:
+        who = self.caller(number)
+        return f"{PREFIX}:{channel}:{who}", f"{PREFIX}:lang:{who}"
+
+    def load(self, number: str, channel: str = "sms") -> Loaded:
+        """The caller's conversation on a channel and remembered language; empty if Redis is down."""
+        session_key, lang_key = self._keys(number, channel)
+        try:
+            raw_state, raw_lang = self.client.mget(session_key, lang_key)
+        except redis.RedisError as exc:
+            log.warning("session store unavailable", extra={"error": type(exc).__name__})
+            return Loaded(None, None, ok=False)
+        lang = raw_lang.decode() if raw_lang else None
+        return Loaded(State.from_json(raw_state, channel), lang)
+
+    def save(self, number: str, state: State) -> bool:
+        """Keep a conversation (a day) and its language (90 days); False if Redis is down."""
+        session_key, lang_key = self._keys(number, state.channel)
+        try:
+            with self.client.pipeline(transaction=False) as pipe:
+                pipe.set(session_key, state.to_json(), ex=SESSION_TTL)
+                if state.lang:
+                    pipe.set(lang_key, state.lang, ex=LANGUAGE_TTL)
+                pipe.execute()
+        except redis.RedisError as exc:
+            log.warning("session store unavailable", extra={"error": type(exc).__name__})
+            return False
+        return True
+
+    def remember(self, number: str, lang: str) -> bool:
+        """Keep only a caller's language (90 days), as a call does; False if Redis is down."""
+        try:
+            self.client.set(self._keys(number, "sms")[1], lang, ex=LANGUAGE_TTL)
+        except redis.RedisError as exc:
+            log.warning("session store unavailable", extra={"error": type(exc).__name__})
+            return False
+        return True
+
+    def forget(self, number: str) -> bool:
+        """Delete everything kept for a number; False if Redis is down."""
+        who = self.caller(number)
+        try:
+            keys = list(self.client.scan_iter(match=f"{PREFIX}:*:{who}", count=1000))
+            if keys:
+                self.client.delete(*keys)
+        except redis.RedisError:
+            return False
+        return True
+
+    def health(self) -> str:
+        """'ok', 'embedded' or 'down'."""
+        try:
+            self.client.ping()
+        except redis.RedisError:
+            return "down"
+        return "embedded" if self.embedded else "ok"

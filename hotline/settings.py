@@ -1,0 +1,69 @@
+"""One frozen settings object, read from the environment in one place."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Mapping
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_SECRET_FIELDS = {"twilio_auth_token", "secret", "admin_token"}
+
+
+class SettingsError(ValueError):
+    """The environment cannot describe a working hotline."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the hotline reads from its environment."""
+
+    twilio_auth_token: str | None = None
+    redis_url: str | None = None
+    secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    secret_is_random: bool = True
+    content_dir: Path = PROJECT_ROOT
+    public_url: str | None = None
+    admin_token: str | None = None
+    port: int = 5000
+
+    def __repr__(self) -> str:
+        shown = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in _SECRET_FIELDS and value:
+                value = "***"
+            shown.append(f"{f.name}={value!r}")
+        return f"Settings({', '.join(shown)})"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        """Build settings from environment variables (os.environ by default)."""
+        env = os.environ if environ is None else environ
+        redis_url = env.get("REDIS_URL") or None
+        if redis_url and not redis_url.startswith(("redis://", "rediss://")):
+            raise SettingsError("REDIS_URL must start with redis:// or rediss://")
+        secret = env.get("HOTLINE_SECRET") or None
+        if redis_url and not secret:
+            raise SettingsError(
+                "HOTLINE_SECRET is required when REDIS_URL is set: it is the key "
+                "phone numbers are hashed with, and must stay the same across restarts"
+            )
+        public_url = (env.get("HOTLINE_PUBLIC_URL") or "").rstrip("/") or None
+        if public_url and not public_url.startswith(("http://", "https://")):
+            raise SettingsError("HOTLINE_PUBLIC_URL must start with http:// or https://")
+        port = env.get("PORT") or "5000"
+        if not port.isdigit():
+            raise SettingsError(f"PORT must be a number, not {port!r}")
+        kwargs = dict(
+            twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or None,
+            redis_url=redis_url,
+            content_dir=Path(env.get("HOTLINE_CONTENT_DIR") or PROJECT_ROOT),
+            public_url=public_url,
+            admin_token=env.get("HOTLINE_ADMIN_TOKEN") or None,
+            port=int(port),
+        )
+        if secret:
+            kwargs.update(secret=secret.encode(), secret_is_random=False)
+        return cls(**kwargs)

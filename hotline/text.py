@@ -1,0 +1,30 @@
+"""Text normalization shared by the engine and the content checks: pure functions."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SEPARATORS = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+def normalize(text: str) -> str:
+    """Fold case, accents, punctuation, spacing and non-ASCII digits for matching words."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    kept = []
+    for ch in decomposed:
+        if unicodedata.combining(ch):
+            continue
+        digit = unicodedata.decimal(ch, None)
+        kept.append(str(digit) if digit is not None else ch)
+    return _SEPARATORS.sub(" ", "".join(kept)).casefold().strip()
+
+
+def strip_accents(text: str, keep: str = "") -> str:
+    """Remove accents except from the characters in keep (which stay as they are)."""
+    out = []
+    for ch in text:
+        if ch in keep:
+            out.append(ch)
+            continue
+        out.append("".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)))
+    return "".join(out)

@@ -1,0 +1,38 @@
+"""POST /sms: Twilio's incoming-message webhook."""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, request
+from twilio.twiml.messaging_response import MessagingResponse
+
+from hotline import conversation
+from hotline.render import fill
+from hotline.web import hotline
+from hotline.web.twilio import protect, twiml
+
+log = logging.getLogger(__name__)
+bp = Blueprint("sms", __name__)
+
+
+def fallback(catalog) -> MessagingResponse:
+    """The text sent when something inside failed: the Welcome Center number, in the first two languages."""
+    response = MessagingResponse()
+    response.message("\n".join(fill(catalog, lang.code, "sms", "fallback") for lang in catalog.languages[:2]))
+    return response
+
+
+protect(bp, fallback)
+
+
+@bp.post("/sms")
+def incoming():
+    """Answer one text message."""
+    app = hotline()
+    done = conversation.text(app.catalog, app.store, request.form.get("From", ""), request.form.get("Body", ""))
+    response = MessagingResponse()
+    for reply in done.replies:
+        response.message(reply.text)
+    log.info("sms", extra={"lang": done.turn.state.lang, "node": done.turn.state.node, "stored": done.stored,
+                           "segments": sum(r.segments for r in done.replies)})
+    return twiml(response)
