@@ -46,7 +46,7 @@ def serve(port: int | None, host: str) -> None:
 def check(strict: bool, content_dir: Path | None) -> None:
     """Validate all content; one line per problem as file:line: message."""
     root = content_dir or _settings().content_dir
-    catalog, problems = load(root)
+    catalog, problems = load(root, keep_errors=True)
     for problem in problems:
         click.echo(str(problem))
     kinds = Counter(p.severity for p in problems)
@@ -90,3 +90,7 @@ def chat(number: str, lang: str | None, as_json: bool) -> None:
             else:
                 click.echo(reply.text)
             click.echo("")
+
+
+if __name__ == "__main__":
+    main()

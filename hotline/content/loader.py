@@ -204,8 +204,8 @@ def _messages(src: Source) -> dict[str, str]:
     return found
 
 
-def load(root: Path) -> tuple[Catalog | None, list[Problem]]:
-    """Load the content folder; the catalog is None when there are errors."""
+def load(root: Path, keep_errors: bool = False) -> tuple[Catalog | None, list[Problem]]:
+    """Load the content folder; the catalog is None when there are errors (unless keep_errors, for reports)."""
     root = Path(root)
     problems: list[Problem] = []
     sources = {rel: Source(root, rel, problems) for rel in (
@@ -228,7 +228,7 @@ def load(root: Path) -> tuple[Catalog | None, list[Problem]]:
     rules.check_voices(sources["prompts/languages.yaml"], root, languages)
     schedule = parse_schedule(sources["prompts/schedule.yaml"], resources)
     version = hashlib.sha256(b"".join(s.raw for s in sources.values())).hexdigest()[:12]
-    if errors(problems):
+    if errors(problems) and not keep_errors:
         return None, sorted(problems)
     catalog = Catalog(tuple(languages), nodes, resources, messages, version=version, schedule=schedule)
     return catalog, sorted(problems)

@@ -54,7 +54,7 @@ def placeholders(text: str) -> set[str]:
 def _menu_ids(nodes: dict[str, Node]) -> set[str]:
     ids = set(nodes)
     for node in nodes.values():
-        ids.update(f"{opt.goto}.label" for opt in node.options)
+        ids.update(f"{opt.goto}.label" for opt in node.options if opt.goto in nodes)
     return ids
 
 

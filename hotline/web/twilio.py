@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+import traceback
+from pathlib import Path
 
 from flask import Blueprint, Response, abort, request
 from twilio.request_validator import RequestValidator
@@ -13,12 +15,11 @@ log = logging.getLogger(__name__)
 
 
 def signed_url() -> str:
-    """The URL Twilio signed: HOTLINE_PUBLIC_URL plus the path, else the request's own (proxy-aware) URL."""
-    base = hotline().settings.public_url
-    if not base:
-        return request.url
+    """The URL Twilio signed: HOTLINE_PUBLIC_URL (else this request's proxy-aware scheme and host),
+    the path, and the query string exactly as sent (re-encoding it would break the signature)."""
+    base = hotline().settings.public_url or f"{request.scheme}://{request.host}"
     query = request.query_string.decode("latin-1")
-    return f"{base}{request.path}" + (f"?{query}" if query else "")
+    return f"{base}{request.script_root}{request.path}" + (f"?{query}" if query else "")
 
 
 def require_signature() -> None:
@@ -28,7 +29,7 @@ def require_signature() -> None:
     if not token or not signature:
         log.warning("webhook refused", extra={"route": request.path, "reason": "no token" if not token else "no signature"})
         abort(403)
-    if not RequestValidator(token).validate(signed_url(), request.form.to_dict(flat=False), signature):
+    if not RequestValidator(token).validate(signed_url(), request.form, signature):
         log.warning("webhook refused", extra={"route": request.path, "reason": "bad signature"})
         abort(403)
 
@@ -46,5 +47,8 @@ def protect(blueprint: Blueprint, fallback) -> None:
     def failed(exc: Exception):
         if isinstance(exc, HTTPException) and exc.code < 500:
             return exc
-        log.error("webhook failed", extra={"route": request.path, "error": type(exc).__name__})
+        last = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+        where = f"{Path(last.filename).name}:{last.lineno}" if last else "?"
+        # The exception's text is left out: it could quote a caller's message or number.
+        log.error("webhook failed", extra={"route": request.path, "error": type(exc).__name__, "where": where})
         return twiml(fallback(hotline().catalog))

@@ -1,0 +1,89 @@
+"""Golden conversations: what a family texts or presses, and exactly what it gets back.
+
+Each file in tests/conversations/ is a script a reviewer can read. After a
+deliberate content change, run `pytest --update-golden` and read the diff of
+what callers will now hear before committing it.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+from ruamel.yaml.scalarstring import LiteralScalarString
+
+from tests.twilio_client import Call
+
+FOLDER = Path(__file__).parent / "conversations"
+FILES = sorted(FOLDER.glob("*.yaml"))
+ACTIONS = ("send", "call", "press", "say", "wait")
+
+
+def _yaml() -> YAML:
+    yaml = YAML()
+    yaml.width = 4096
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def _literal(text: str):
+    return LiteralScalarString(text) if "\n" in text else text
+
+
+def _sms_turn(twilio, number: str, turn: dict) -> dict:
+    reply = twilio.text(number, turn["send"])
+    assert reply.status == 200
+    return {"reply": [_literal(m) for m in reply.messages]}
+
+
+def _voice_turn(call: Call, turn: dict) -> dict:
+    if "call" in turn:
+        reply = call.start()
+    elif "press" in turn:
+        reply = call.press(str(turn["press"]))
+    elif "say" in turn:
+        reply = call.say(turn["say"])
+    else:
+        reply = call.wait()
+    assert reply.status == 200
+    heard = "\n".join(f"[{s.language} {s.voice}] {s.text}" for s in reply.said)
+    return {"hear": _literal(heard), "then": "hangup" if reply.hangup else "gather" if reply.gather is not None else "end"}
+
+
+def run(twilio, script: dict) -> list[dict]:
+    """Play a script against the app and return the turns with what actually came back."""
+    number = script["from"]
+    call = Call(twilio, number)
+    played = []
+    for turn in script["turns"]:
+        action = {k: turn[k] for k in ACTIONS if k in turn}
+        result = _sms_turn(twilio, number, turn) if script["channel"] == "sms" else _voice_turn(call, turn)
+        played.append({**action, **result})
+    return played
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_conversation(path, twilio, request):
+    yaml = _yaml()
+    script = yaml.load(path.read_text(encoding="utf-8"))
+    played = run(twilio, script)
+    if request.config.getoption("--update-golden"):
+        for turn, result in zip(script["turns"], played):
+            for key, value in result.items():
+                turn[key] = value
+        with path.open("w", encoding="utf-8") as out:
+            yaml.dump(script, out)
+        return
+    for number, (expected, actual) in enumerate(zip(script["turns"], played), start=1):
+        for key, value in actual.items():
+            want = expected.get(key)
+            want = [str(w) for w in want] if isinstance(want, list) else (str(want) if want is not None else None)
+            got = [str(v) for v in value] if isinstance(value, list) else str(value)
+            assert got == want, f"{path.name} turn {number} ({key}) differs; if intended, run pytest --update-golden"
+
+
+def test_every_golden_file_has_turns():
+    assert len(FILES) >= 4
+    for path in FILES:
+        script = _yaml().load(path.read_text(encoding="utf-8"))
+        assert script["channel"] in ("sms", "voice") and script["turns"], path.name

@@ -1,0 +1,113 @@
+"""A stand-in for Twilio: signed, form-encoded webhook posts, and TwiML parsed back."""
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+from twilio.request_validator import RequestValidator
+
+BASE = "http://localhost"
+
+
+@dataclass
+class Said:
+    """One <Say> of a voice reply."""
+
+    text: str
+    language: str | None
+    voice: str | None
+
+
+@dataclass
+class Reply:
+    """A parsed webhook answer."""
+
+    status: int
+    content_type: str
+    root: ET.Element | None
+    body: str
+
+    @property
+    def messages(self) -> list[str]:
+        return [m.text or "" for m in self.root.iter("Message")] if self.root is not None else []
+
+    @property
+    def said(self) -> list[Said]:
+        if self.root is None:
+            return []
+        return [Said(s.text or "", s.get("language"), s.get("voice")) for s in self.root.iter("Say")]
+
+    @property
+    def speech(self) -> str:
+        return " ".join(s.text for s in self.said)
+
+    @property
+    def gather(self) -> ET.Element | None:
+        return self.root.find("Gather") if self.root is not None else None
+
+    @property
+    def hangup(self) -> bool:
+        return self.root is not None and self.root.find("Hangup") is not None
+
+
+class TwilioClient:
+    """Signs each request with the account's auth token, as Twilio does."""
+
+    def __init__(self, client, token: str, base: str = BASE):
+        self.client = client
+        self.validator = RequestValidator(token)
+        self.base = base
+
+    def post(self, path: str, params: dict, signature: str | None = None, headers: dict | None = None,
+             signed_url: str | None = None) -> Reply:
+        url = signed_url or urljoin(self.base, path)
+        sig = self.validator.compute_signature(url, params) if signature is None else signature
+        response = self.client.post(path, data=params, headers={"X-Twilio-Signature": sig, **(headers or {})},
+                                    base_url=self.base)
+        body = response.get_data(as_text=True)
+        root = ET.fromstring(body) if response.mimetype == "text/xml" else None
+        return Reply(response.status_code, response.mimetype, root, body)
+
+    def text(self, number: str, body: str, **extra) -> Reply:
+        return self.post("/sms", {"From": number, "To": "+18605550000", "Body": body, "NumMedia": "0",
+                                  "MessageSid": "SM" + "0" * 32, **extra})
+
+    def call(self, number: str) -> Reply:
+        return self.post("/voice", {"From": number, "To": "+18605550000", "CallSid": "CA" + "0" * 32})
+
+
+@dataclass
+class Call:
+    """A phone call in progress: follows each Gather action, as Twilio does."""
+
+    twilio: TwilioClient
+    number: str
+    last: Reply | None = None
+    log: list[Reply] = field(default_factory=list)
+
+    def start(self) -> Reply:
+        self.last = self.twilio.call(self.number)
+        self.log.append(self.last)
+        return self.last
+
+    def act(self, digits: str | None = None, speech: str | None = None) -> Reply:
+        gather = self.last.gather
+        assert gather is not None, "the call has no Gather to answer"
+        params = {"From": self.number, "CallSid": "CA" + "0" * 32}
+        if digits is not None:
+            params["Digits"] = digits
+        if speech is not None:
+            params.update(SpeechResult=speech, Confidence="0.9")
+        self.last = self.twilio.post(gather.get("action"), params)
+        self.log.append(self.last)
+        return self.last
+
+    def press(self, digits: str) -> Reply:
+        return self.act(digits=digits)
+
+    def say(self, words: str) -> Reply:
+        return self.act(speech=words)
+
+    def wait(self) -> Reply:
+        return self.act()
