@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from hotline.content.catalog import Catalog
 from hotline.detect import guess, keyword_language
-from hotline.engine import MAIN, Input, State, Turn, match_option, step
+from hotline.engine import Input, State, Turn, step
 from hotline.render import fill, parts
 from hotline.segments import clean, measure, paginate
 from hotline.text import normalize
@@ -36,12 +36,9 @@ def read(catalog: Catalog, state: State, body: str) -> Input:
 
 
 def begin(catalog: Catalog, body: str, remembered: str | None = None, chosen: str | None = None) -> tuple[State, Input]:
-    """A new conversation: its language (chosen, else guessed, else remembered), and whether the text picks a topic."""
+    """A new conversation starts at the main menu (with its disclaimer), in the chosen, guessed or remembered language."""
     lang = chosen if catalog.has_language(chosen) else guess(catalog, body) or remembered or "en"
-    state = State(channel="sms", lang=lang)
-    if keyword_language(catalog, body) is None and match_option(catalog, catalog.nodes[MAIN], lang, normalize(body)):
-        return state, Input("choose", body)
-    return state, Input("start", lang)
+    return State(channel="sms", lang=lang), Input("start", lang)
 
 
 def render(catalog: Catalog, turn: Turn) -> list[SmsReply]:

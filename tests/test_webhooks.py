@@ -220,3 +220,8 @@ def test_embedded_store_serves_without_redis(settings):
     client = TwilioClient(app.test_client(), TOKEN)
     client.text(FAMILY, "hola")
     assert "(860) 541-5030" in client.text(FAMILY, "4").messages[0]
+
+
+def test_a_first_text_of_a_digit_still_gets_the_menu_and_disclaimer(twilio):
+    text = twilio.text(FAMILY, "4").messages[0]
+    assert "not legal advice" in text and "1 Your child's right to school" in text
