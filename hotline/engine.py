@@ -155,7 +155,7 @@ def _choose(catalog: Catalog, state: State, value: str) -> Turn:
     if said == "0":
         return _menu(catalog, state, said)
     if state.node == LANGUAGES:
-        lang = match_language(catalog, said)
+        lang = match_language(catalog, said, state.channel)
         return _language(catalog, state, lang or "")
     lang = state.lang or "en"
     node = catalog.nodes[state.node]
@@ -188,11 +188,12 @@ def match_option(catalog: Catalog, node: Node, lang: str, said: str) -> str | No
     return hits.pop() if len(hits) == 1 else None
 
 
-def match_language(catalog: Catalog, said: str) -> str | None:
+def match_language(catalog: Catalog, said: str, channel: str = "sms") -> str | None:
     """The language an input picks from the language list: its number, name or keyword."""
-    if said.isdigit() and 1 <= int(said) <= len(catalog.languages):
-        return catalog.languages[int(said) - 1].code
-    for lang in catalog.languages:
+    offered = catalog.offered(channel)
+    if said.isdigit() and 1 <= int(said) <= len(offered):
+        return offered[int(said) - 1].code
+    for lang in offered:
         names = (lang.name, lang.code) + lang.keywords
         if any(normalize(n) == said for n in names):
             return lang.code

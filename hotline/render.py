@@ -56,7 +56,8 @@ def parts(catalog: Catalog, lang: str, channel: Channel, screen: Screen) -> list
     found.append(Part(fill(catalog, lang, channel, node.id), lang))
     for rid in node.resources:
         name = catalog.resource_name(lang, rid, channel)
-        phone = phone_text(catalog.resources[rid].phone, channel)
+        separator = ". " if channel == "voice" else ", "
+        phone = separator.join(phone_text(number, channel) for number in catalog.resources[rid].phones)
         found.append(Part(fill(catalog, lang, channel, "listing", name=name, phone=phone), lang, "listing"))
     for opt in node.options:
         label = catalog.text(lang, f"{opt.goto}.label", channel)
@@ -71,6 +72,6 @@ def _language_list(catalog: Catalog, lang: str, channel: Channel) -> list[Part]:
     if channel == "sms":
         lines = [Part(fill(catalog, lang, channel, "languages"), lang)]
         return lines + [Part(f"{i} {language.name}", language.code, "option")
-                        for i, language in enumerate(catalog.languages, start=1)]
+                        for i, language in enumerate(catalog.offered(channel), start=1)]
     return [Part(fill(catalog, language.code, channel, "language.offer", digit=str(i)), language.code, "option")
-            for i, language in enumerate(catalog.languages, start=1)]
+            for i, language in enumerate(catalog.offered(channel), start=1)]

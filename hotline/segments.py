@@ -20,6 +20,9 @@ NEEDLESS = str.maketrans({
     "\u2026": "...", "\u2022": "-", "\u00b7": "-",
 })
 
+# Letters that lose their accent by spelling, not by decomposition (for sms_fold_accents).
+FOLDS = {"ł": "l", "Ł": "L", "đ": "dj", "Đ": "Dj", "ı": "i", "ŀ": "l", "ħ": "h"}
+
 
 @dataclass(frozen=True)
 class Measure:
@@ -60,7 +63,7 @@ def clean(text: str, fold_accents: bool = False) -> str:
     out = []
     for ch in text:
         if gsm_units(ch) is None:
-            folded = strip_accents(ch)
+            folded = FOLDS.get(ch) or strip_accents(ch)
             ch = folded if gsm_units(folded) is not None else ch
         out.append(ch)
     return "".join(out)

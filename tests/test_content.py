@@ -61,8 +61,8 @@ def test_every_translation_has_meta_saying_it_needs_review():
 
 @pytest.mark.parametrize("rel, old, new, code, line", [
     ("prompts/menu.yaml", "goto: legal }", "goto: lawyers }", "unknown-goto", None),
-    ("prompts/menu.yaml", "{ digit: 2, goto: agents", "{ digit: 1, goto: agents", "duplicate-digit", 17),
-    ("prompts/menu.yaml", "resources: [ocr, doj]", "resources: [ocr, doj, aclu]", "unknown-resource", None),
+    ("prompts/menu.yaml", "{ digit: 2, goto: agents", "{ digit: 1, goto: agents", "duplicate-digit", 18),
+    ("prompts/menu.yaml", "resources: [ciri, ghla, cls]", "resources: [ciri, ghla, cls, aclu]", "unknown-resource", None),
     ("prompts/menu.yaml", "  resources: [welcome]", "  resource: [welcome]", "unknown-field", None),
     ("prompts/resources.yaml", 'phone: "860-541-5030"', 'phone: "860-541-503"', "bad-phone", None),
     ("prompts/resources.yaml", "ghla:\n  name:", "ghla:\n  nmae:", "unknown-field", None),

@@ -40,8 +40,9 @@ def test_legal_topic_lists_every_legal_number(twilio):
 
 def test_report_topic_gives_federal_civil_rights_offices(twilio):
     twilio.text(FAMILY, "hola")
-    text = twilio.text(FAMILY, "6").messages[0]
+    text = twilio.read_all(FAMILY, "6", "MAS", "Responda MAS para el resto.")
     assert "(800) 421-3481" in text and "(877) 292-3804" in text and "Derechos Civiles" in text
+    assert "(800) 877-8339" in text and "(800) 514-0383" in text   # TDD and TTY lines
 
 
 def test_menu_word_and_zero_return_to_main_menu(twilio):

@@ -73,6 +73,13 @@ class TwilioClient:
         return self.post("/sms", {"From": number, "To": "+18605550000", "Body": body, "NumMedia": "0",
                                   "MessageSid": "SM" + "0" * 32, **extra})
 
+    def read_all(self, number: str, body: str, more_word: str, more_hint: str, limit: int = 6) -> str:
+        """Send a text, then MORE (in the caller's language) while the reply says there is more."""
+        pages = ["\n".join(self.text(number, body).messages)]
+        while pages[-1].endswith(more_hint) and len(pages) < limit:
+            pages.append("\n".join(self.text(number, more_word).messages))
+        return "\n".join(pages)
+
     def call(self, number: str) -> Reply:
         return self.post("/voice", {"From": number, "To": "+18605550000", "CallSid": "CA" + "0" * 32})
 

@@ -32,6 +32,7 @@ class Language:
     detect: str | None = None
     voice: Voice | None = None
     fold_accents: bool = False
+    spoken: bool = True   # False: no Twilio voice and no audio yet, so offered by text only
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,12 @@ class Resource:
     name: str
     short: str
     phone: str
+    also: tuple[str, ...] = ()
+
+    @property
+    def phones(self) -> tuple[str, ...]:
+        """Every number of the organization, the main one first."""
+        return (self.phone,) + self.also
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,10 @@ class Catalog:
     def language(self, code: str | None) -> Language:
         """The language with this code, or the source language (English)."""
         return self._by_code.get(code or "", self._by_code[SOURCE_LANGUAGE])
+
+    def offered(self, channel: Channel) -> tuple[Language, ...]:
+        """The languages a caller can choose on a channel, in menu order."""
+        return self.languages if channel == "sms" else tuple(lang for lang in self.languages if lang.spoken)
 
     def has_language(self, code: str | None) -> bool:
         """Whether this code is a language the hotline serves."""

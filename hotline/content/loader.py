@@ -18,7 +18,7 @@ LANGUAGE_FIELDS = {"code", "name", "keywords", "detect", "voice", "sms_fold_acce
 VOICE_FIELDS = {"say", "name"}
 NODE_FIELDS = {"options", "resources"}
 OPTION_FIELDS = {"digit", "goto", "words"}
-RESOURCE_FIELDS = {"name", "short", "phone", "address", "serves", "source", "hours", "languages", "email", "website"}
+RESOURCE_FIELDS = {"name", "short", "phone", "also", "address", "serves", "source", "hours", "languages", "email", "website"}
 
 
 class Source:
@@ -95,7 +95,7 @@ def _words(value: Any) -> tuple[str, ...]:
     return tuple(str(w).strip() for w in value if str(w).strip())
 
 
-def _languages(src: Source) -> list[Language]:
+def _languages(src: Source, root: Path) -> list[Language]:
     data = src.mapping("a list under 'languages:'")
     items = data.get("languages")
     if not isinstance(items, list) or not items:
@@ -116,19 +116,26 @@ def _languages(src: Source) -> list[Language]:
             src.error(item, "duplicate-language", f"language '{code}' is listed twice", "code")
             continue
         voice = item.get("voice")
-        if voice is not None:
+        text_only = voice == "none"
+        if voice is not None and not text_only:
             if isinstance(voice, dict) and voice.get("say"):
                 src.unknown_fields(voice, VOICE_FIELDS, f"voice of '{code}'")
                 voice = Voice(str(voice["say"]), str(voice["name"]) if voice.get("name") else None)
             else:
-                src.error(item, "missing-field", f"voice of '{code}' needs 'say' (the Twilio language code)", "voice")
+                src.error(item, "missing-field",
+                          f"voice of '{code}' needs 'say' (the Twilio language code), or write voice: none", "voice")
                 voice = None
+        voice = None if text_only else voice
+        spoken = voice is not None or rules.has_audio(root, code)
+        if text_only and not spoken:
+            src.warn(item, "text-only", f"'{code}' has no voice yet: offered by text only, not on calls "
+                     f"(record or render audio into prompts/audio/{code}/)", "voice")
         detect = item.get("detect")
         if detect and not rules.detectable(str(detect)):
             src.error(item, "bad-value", f"detect: '{detect}' is not a language the detector knows", "detect")
             detect = None
         found.append(Language(code, name, _words(item.get("keywords")), str(detect) if detect else None,
-                              voice, bool(item.get("sms_fold_accents"))))
+                              voice, bool(item.get("sms_fold_accents")), spoken))
     return found
 
 
@@ -143,11 +150,15 @@ def _resources(src: Source) -> dict[str, Resource]:
         if not name or not phone:
             src.error(src.data, "missing-field", f"resource '{rid}' needs both 'name' and 'phone'", rid)
             continue
-        e164 = rules.phone_number(phone)
-        if e164 is None:
-            src.error(item, "bad-phone", f"resource '{rid}': '{phone}' is not a valid phone number", "phone")
+        numbers = [phone] + [str(n).strip() for n in (item.get("also") or [])]
+        parsed = [rules.phone_number(n) for n in numbers]
+        for number, e164 in zip(numbers, parsed):
+            if e164 is None:
+                src.error(item, "bad-phone", f"resource '{rid}': '{number}' is not a valid phone number",
+                          "phone" if number == phone else "also")
+        if None in parsed:
             continue
-        found[str(rid)] = Resource(str(rid), name, str(item.get("short") or name).strip(), e164)
+        found[str(rid)] = Resource(str(rid), name, str(item.get("short") or name).strip(), parsed[0], tuple(parsed[1:]))
     return found
 
 
@@ -210,7 +221,7 @@ def load(root: Path, keep_errors: bool = False) -> tuple[Catalog | None, list[Pr
     problems: list[Problem] = []
     sources = {rel: Source(root, rel, problems) for rel in (
         "prompts/languages.yaml", "prompts/resources.yaml", "prompts/menu.yaml", "prompts/en.yaml", "prompts/schedule.yaml")}
-    languages = _languages(sources["prompts/languages.yaml"])
+    languages = _languages(sources["prompts/languages.yaml"], root)
     resources = _resources(sources["prompts/resources.yaml"])
     nodes = _nodes(sources["prompts/menu.yaml"], resources)
     english = sources["prompts/en.yaml"]
@@ -226,6 +237,7 @@ def load(root: Path, keep_errors: bool = False) -> tuple[Catalog | None, list[Pr
         rules.check_translation(sources[rel], lang.code, messages, nodes, resources)
     rules.check_english(english, messages, nodes, resources)
     rules.check_voices(sources["prompts/languages.yaml"], root, languages)
+    rules.check_keywords(sources["prompts/languages.yaml"], languages)
     schedule = parse_schedule(sources["prompts/schedule.yaml"], resources)
     version = hashlib.sha256(b"".join(s.raw for s in sources.values())).hexdigest()[:12]
     if errors(problems) and not keep_errors:

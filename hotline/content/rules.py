@@ -140,12 +140,25 @@ def has_audio(root: Path, code: str) -> bool:
     return folder.is_dir() and any(p.suffix in AUDIO_SUFFIXES for p in folder.iterdir())
 
 
+def check_keywords(src: "Source", languages: list[Language]) -> None:
+    """No keyword chooses two languages."""
+    owner: dict[str, str] = {}
+    for lang in languages:
+        for word in lang.keywords:
+            key = normalize(word)
+            if owner.get(key, lang.code) != lang.code:
+                src.error(None, "duplicate-keyword",
+                          f"keyword '{word}' of '{lang.code}' is also a keyword of '{owner[key]}'")
+            owner.setdefault(key, lang.code)
+
+
 def check_voices(src: "Source", root: Path, languages: list[Language]) -> None:
     """Every language can be spoken: a Twilio voice or audio files."""
     items = (src.data or {}).get("languages") if isinstance(src.data, dict) else None
     for i, lang in enumerate(languages):
-        if lang.voice is None and not has_audio(root, lang.code):
+        declared = isinstance(items, list) and i < len(items) and isinstance(items[i], dict) and items[i].get("voice") == "none"
+        if not lang.spoken and not declared:
             where = items[i] if isinstance(items, list) and i < len(items) else None
             src.error(where, "no-voice",
                       f"language '{lang.code}' has no Twilio voice and no audio in prompts/audio/{lang.code}/: "
-                      "callers could not hear it (add voice:, or run `hotline audio`)")
+                      "callers could not hear it (add voice:, run `hotline audio`, or write voice: none for text only)")
