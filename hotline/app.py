@@ -8,6 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hotline import detect, logs
 from hotline.content import Catalog, load
+from hotline.content.watch import Watcher
 from hotline.content.problems import errors
 from hotline.sessions import Store, connect
 from hotline.settings import Settings
@@ -24,9 +25,11 @@ class ContentError(RuntimeError):
         super().__init__("content has errors; run `hotline check`:\n" + "\n".join(map(str, problems)))
 
 
-def create_app(settings: Settings, *, catalog: Catalog | None = None, store: Store | None = None) -> Flask:
-    """A hotline app for these settings; refuses to start on content with errors."""
+def create_app(settings: Settings, *, catalog: Catalog | None = None, store: Store | None = None,
+               reload: bool = True) -> Flask:
+    """A hotline app for these settings; refuses to start on content with errors; reloads changed content."""
     logs.configure()
+    watcher = Watcher(settings.content_dir) if reload and catalog is None else None
     if catalog is None:
         catalog, problems = load(settings.content_dir)
         if catalog is None:
@@ -37,7 +40,8 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None, store: Sto
     detect.warm(catalog)
     app = Flask(__name__)
     app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1)
-    app.extensions["hotline"] = Hotline(settings, catalog, store)
+    app.extensions["hotline"] = hotline = Hotline(settings, catalog, store, watcher)
+    app.before_request(hotline.refresh)
     for blueprint in (sms.bp, voice.bp, health.bp):
         app.register_blueprint(blueprint)
     return app

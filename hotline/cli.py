@@ -24,6 +24,22 @@ def main() -> None:
     """Hartford Public Schools family hotline."""
 
 
+def _content_root(content_dir: Path | None) -> Path:
+    return content_dir or _settings().content_dir
+
+
+def _catalog(root: Path):
+    """The content as it stands, even with errors elsewhere (staff may be mid-edit)."""
+    catalog, problems = load(root, keep_errors=True)
+    if catalog is None or "en" not in catalog.messages or not catalog.messages["en"]:
+        raise click.ClickException("prompts/en.yaml could not be read; run `hotline check`")
+    return catalog
+
+
+CONTENT_DIR = click.option("--content-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                           help="Folder holding prompts/ and translations/ (default: $HOTLINE_CONTENT_DIR or the project).")
+
+
 @main.command()
 @click.option("--port", type=int, default=None, help="Port to listen on (default: $PORT or 5000).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -41,12 +57,15 @@ def serve(port: int | None, host: str) -> None:
 
 @main.command()
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
-@click.option("--content-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder holding prompts/ and translations/ (default: $HOTLINE_CONTENT_DIR or the project).")
+@CONTENT_DIR
 def check(strict: bool, content_dir: Path | None) -> None:
     """Validate all content; one line per problem as file:line: message."""
-    root = content_dir or _settings().content_dir
+    root = _content_root(content_dir)
     catalog, problems = load(root, keep_errors=True)
+    if catalog is not None:
+        from hotline.lint import sms_problems
+
+        problems = sorted(problems + sms_problems(catalog))
     for problem in problems:
         click.echo(str(problem))
     kinds = Counter(p.severity for p in problems)
@@ -55,6 +74,70 @@ def check(strict: bool, content_dir: Path | None) -> None:
     click.echo(f"{languages} languages, {messages} messages: {kinds['error']} errors, {kinds['warning']} warnings")
     if kinds["error"] or (strict and kinds["warning"]):
         sys.exit(1)
+
+
+@main.command()
+@click.option("--lang", "code", required=True, help="The language to draft, e.g. pt.")
+@CONTENT_DIR
+def translate(code: str, content_dir: Path | None) -> None:
+    """Draft missing messages of a language with a machine translator, marked for review."""
+    from hotline.translate import TranslationUnavailable, draft, service
+
+    root = _content_root(content_dir)
+    catalog = _catalog(root)
+    if code == "en":
+        raise click.BadParameter("English is the source language", param_hint="--lang")
+    try:
+        result = draft(catalog, root, code, service(code))
+    except TranslationUnavailable as exc:
+        raise click.ClickException(f"could not reach the translation service: {exc}") from None
+    click.echo(f"translations/{code}.yaml: drafted {len(result.drafted)} messages, marked as machine "
+               "translations for a person to review")
+    for mid in result.skipped:
+        click.echo(f"  skipped {mid}: the translation lost its {{placeholders}}; translate it by hand")
+
+
+@main.command(name="export")
+@click.option("--lang", "code", required=True, help="The language to export, e.g. ar.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The CSV file to write.")
+@CONTENT_DIR
+def export_command(code: str, output: Path, content_dir: Path | None) -> None:
+    """Write a spreadsheet (CSV) for a translator: id, English, translation, notes."""
+    from hotline.spreadsheet import export
+
+    catalog = _catalog(_content_root(content_dir))
+    if not catalog.has_language(code) or code == "en":
+        codes = ", ".join(lang.code for lang in catalog.languages if lang.code != "en")
+        raise click.BadParameter(f"'{code}' is not a translated language; choose one of {codes}", param_hint="--lang")
+    rows = export(catalog, code, output)
+    click.echo(f"{output}: {rows} messages for '{code}' (opens in Excel or LibreOffice; keep the first row and the id column)")
+
+
+@main.command(name="import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--translator", default="spreadsheet import", help="Who translated it (recorded in _meta).")
+@click.option("--reviewed", is_flag=True, help="A person has reviewed every row: mark the whole file human and reviewed today.")
+@CONTENT_DIR
+def import_command(csv_file: Path, translator: str, reviewed: bool, content_dir: Path | None) -> None:
+    """Bring a translator's spreadsheet back into translations/<code>.yaml."""
+    from hotline.spreadsheet import ImportRefused, import_csv
+
+    root = _content_root(content_dir)
+    try:
+        report = import_csv(_catalog(root), root, csv_file, translator, reviewed)
+    except ImportRefused as exc:
+        for reason in exc.reasons:
+            click.echo(reason, err=True)
+        raise click.ClickException("nothing was imported; fix the rows above and import again") from None
+    click.echo(f"translations/{report.code}.yaml: {len(report.changed)} changed, {len(report.added)} added, "
+               f"{report.unchanged} unchanged")
+    for mid in report.changed + report.added:
+        click.echo(f"  {mid}")
+    if report.complete:
+        click.echo("the whole file is now marked as a person's translation, reviewed today")
+    else:
+        click.echo("the file's _meta is unchanged; when a person has reviewed every row, import with --reviewed")
+    click.echo("run `hotline check` to see the result")
 
 
 @main.command()

@@ -79,6 +79,7 @@ class Catalog:
     messages: Mapping[str, Mapping[str, str]]
     version: str = ""
     schedule: object = None
+    origins: Mapping[tuple[str, str], tuple[str, int]] = field(default_factory=dict)  # (lang, id) -> (file, line)
     _by_code: Mapping[str, Language] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -87,6 +88,10 @@ class Catalog:
         frozen = {code: MappingProxyType(dict(m)) for code, m in self.messages.items()}
         object.__setattr__(self, "messages", MappingProxyType(frozen))
         object.__setattr__(self, "_by_code", MappingProxyType({lang.code: lang for lang in self.languages}))
+
+    def origin(self, lang: str, msg_id: str) -> tuple[str, int]:
+        """Where a message is written: its file and line (for problems staff can find)."""
+        return self.origins.get((lang, msg_id), ("prompts/en.yaml" if lang == SOURCE_LANGUAGE else f"translations/{lang}.yaml", 1))
 
     def language(self, code: str | None) -> Language:
         """The language with this code, or the source language (English)."""

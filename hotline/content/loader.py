@@ -202,7 +202,7 @@ def _nodes(src: Source, resources: dict[str, Resource]) -> dict[str, Node]:
     return nodes
 
 
-def _messages(src: Source) -> dict[str, str]:
+def _messages(src: Source, origins: dict | None = None, code: str = SOURCE_LANGUAGE) -> dict[str, str]:
     data = src.mapping("message ids and their text")
     found = {}
     for mid, text in data.items():
@@ -212,6 +212,8 @@ def _messages(src: Source) -> dict[str, str]:
             src.error(data, "missing-text", f"{mid}: text missing", mid)
             continue
         found[str(mid)] = str(text)
+        if origins is not None:
+            origins[(code, str(mid))] = (src.rel, src.where(data, mid)[0])
     return found
 
 
@@ -225,7 +227,8 @@ def load(root: Path, keep_errors: bool = False) -> tuple[Catalog | None, list[Pr
     resources = _resources(sources["prompts/resources.yaml"])
     nodes = _nodes(sources["prompts/menu.yaml"], resources)
     english = sources["prompts/en.yaml"]
-    messages = {SOURCE_LANGUAGE: _messages(english)}
+    origins: dict[tuple[str, str], tuple[str, int]] = {}
+    messages = {SOURCE_LANGUAGE: _messages(english, origins)}
     if languages and languages[0].code != SOURCE_LANGUAGE and not any(l.code == SOURCE_LANGUAGE for l in languages):
         sources["prompts/languages.yaml"].error(None, "missing-field", "English (en) must be one of the languages")
     for lang in languages:
@@ -233,7 +236,7 @@ def load(root: Path, keep_errors: bool = False) -> tuple[Catalog | None, list[Pr
             continue
         rel = f"translations/{lang.code}.yaml"
         sources[rel] = Source(root, rel, problems)
-        messages[lang.code] = _messages(sources[rel])
+        messages[lang.code] = _messages(sources[rel], origins, lang.code)
         rules.check_translation(sources[rel], lang.code, messages, nodes, resources)
     rules.check_english(english, messages, nodes, resources)
     rules.check_voices(sources["prompts/languages.yaml"], root, languages)
@@ -242,5 +245,6 @@ def load(root: Path, keep_errors: bool = False) -> tuple[Catalog | None, list[Pr
     version = hashlib.sha256(b"".join(s.raw for s in sources.values())).hexdigest()[:12]
     if errors(problems) and not keep_errors:
         return None, sorted(problems)
-    catalog = Catalog(tuple(languages), nodes, resources, messages, version=version, schedule=schedule)
+    catalog = Catalog(tuple(languages), nodes, resources, messages, version=version, schedule=schedule,
+                      origins=origins)
     return catalog, sorted(problems)

@@ -1,13 +1,19 @@
 """Thin Flask views over the adapters: parse the form, load state, step, save, render."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 
 from flask import current_app
 
+from hotline.content import load
 from hotline.content.catalog import Catalog
+from hotline.content.problems import errors
+from hotline.content.watch import Watcher
 from hotline.sessions import Store
 from hotline.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -17,6 +23,22 @@ class Hotline:
     settings: Settings
     catalog: Catalog
     store: Store
+    watcher: Watcher | None = field(default=None, repr=False)
+
+    def refresh(self) -> None:
+        """Pick up changed content files; a change with errors is refused and the last good content kept."""
+        if self.watcher is None or not self.watcher.changed():
+            return
+        catalog, problems = load(self.settings.content_dir)
+        if catalog is None:
+            log.error("content change refused; still serving the last good content",
+                      extra={"content": self.catalog.version, "problems": [str(p) for p in errors(problems)]})
+            return
+        from hotline import detect
+
+        detect.warm(catalog)
+        self.catalog = catalog
+        log.info("content reloaded", extra={"content": catalog.version})
 
 
 def hotline() -> Hotline:
