@@ -76,6 +76,21 @@ def content_dir() -> Path:
 
 
 @pytest.fixture
+def content_copy(tmp_path) -> Path:
+    """A copy of the shipped content folder, to change or break."""
+    for folder in ("prompts", "translations"):
+        shutil.copytree(PROJECT_ROOT / folder, tmp_path / folder)
+    return tmp_path
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace one piece of a content file, failing if it is not there."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.fixture
 def settings(redis_url, content_dir) -> Settings:
     return Settings(twilio_auth_token=TOKEN, redis_url=redis_url, secret=SECRET, secret_is_random=False,
                     content_dir=content_dir)

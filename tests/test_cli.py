@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 
-from hotline.settings import PROJECT_ROOT
+from tests.conftest import edit
 
 HOTLINE = [sys.executable, "-m", "hotline.cli"]
 
@@ -24,12 +23,9 @@ def test_check_passes_on_shipped_content():
     assert "0 errors" in result.stdout.splitlines()[-1]
 
 
-def test_check_fails_on_a_broken_file_and_names_it(tmp_path):
-    for folder in ("prompts", "translations"):
-        shutil.copytree(PROJECT_ROOT / folder, tmp_path / folder)
-    menu = tmp_path / "prompts/menu.yaml"
-    menu.write_text(menu.read_text().replace("goto: legal }", "goto: lawyers }"))
-    result = _run(["check"], HOTLINE_CONTENT_DIR=str(tmp_path))
+def test_check_fails_on_a_broken_file_and_names_it(content_copy):
+    edit(content_copy / "prompts/menu.yaml", "goto: legal }", "goto: lawyers }")
+    result = _run(["check"], HOTLINE_CONTENT_DIR=str(content_copy))
     assert result.returncode == 1
     assert "prompts/menu.yaml:" in result.stdout and "lawyers" in result.stdout
     assert "1 errors" in result.stdout

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 
 from hotline.content import load
 from hotline.settings import PROJECT_ROOT
+from tests.conftest import edit
 
 PHONE = re.compile(r"\(?\b\d{3}\)?[ .-]\d{3}[ .-]\d{4}\b")
 SEED_NUMBERS = {  # every number the district's letters and web page give families, as the hotline must too
@@ -16,20 +15,6 @@ SEED_NUMBERS = {  # every number the district's letters and web page give famili
     "ccaoh": "+18605271124", "ghla": "+18605415030", "clp": "+18602473227", "cls": "+18007980671",
     "ocr": "+18004213481", "doj": "+18772923804",
 }
-
-
-@pytest.fixture
-def broken(tmp_path) -> Path:
-    """A copy of the shipped content to break."""
-    for folder in ("prompts", "translations"):
-        shutil.copytree(PROJECT_ROOT / folder, tmp_path / folder)
-    return tmp_path
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def test_shipped_content_has_no_errors():
@@ -72,9 +57,9 @@ def test_every_translation_has_meta_saying_it_needs_review():
     ("prompts/schedule.yaml", 'mon: "08:00-16:30"', 'mon: "8 to 4"', "bad-value", None),
     ("translations/es.yaml", "  method: draft", "  methd: draft", "unknown-field", None),
 ])
-def test_each_error_names_file_line_and_code(broken, rel, old, new, code, line):
-    _edit(broken / rel, old, new)
-    catalog, problems = load(broken)
+def test_each_error_names_file_line_and_code(content_copy, rel, old, new, code, line):
+    edit(content_copy / rel, old, new)
+    catalog, problems = load(content_copy)
     assert catalog is None
     found = [p for p in problems if p.code == code and p.severity == "error"]
     assert found, problems
@@ -84,15 +69,15 @@ def test_each_error_names_file_line_and_code(broken, rel, old, new, code, line):
     assert str(found[0]).startswith(f"{rel}:{found[0].line}: ")
 
 
-def test_missing_translation_is_a_warning_and_falls_back_to_english(broken):
-    _edit(broken / "translations/es.yaml", "legal.label: Ayuda legal gratuita\n", "")
-    catalog, problems = load(broken)
+def test_missing_translation_is_a_warning_and_falls_back_to_english(content_copy):
+    edit(content_copy / "translations/es.yaml", "legal.label: Ayuda legal gratuita\n", "")
+    catalog, problems = load(content_copy)
     assert catalog is not None
     assert any(p.code == "missing-translation" and "legal.label" in p.message for p in problems)
     assert catalog.text("es", "legal.label") == "Free legal help"
 
 
-def test_placeholder_mismatch_is_a_warning(broken):
-    _edit(broken / "translations/es.yaml", "Emergencias: llame al {emergency}.", "Emergencias: llame al {emergencia}.")
-    _, problems = load(broken)
+def test_placeholder_mismatch_is_a_warning(content_copy):
+    edit(content_copy / "translations/es.yaml", "Emergencias: llame al {emergency}.", "Emergencias: llame al {emergencia}.")
+    _, problems = load(content_copy)
     assert any(p.code == "placeholder-mismatch" and p.file == "translations/es.yaml" for p in problems)

@@ -1,8 +1,6 @@
 """All twelve launch languages: complete, reachable by keyword, within three segments, extensible."""
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from hotline.app import create_app
@@ -73,9 +71,8 @@ def test_the_main_menu_is_one_message_in_every_language(code):
     assert expected_more not in reply.text
 
 
-def test_a_thirteenth_language_is_one_file_and_one_line(tmp_path, settings, redis_client):
-    for folder in ("prompts", "translations"):
-        shutil.copytree(PROJECT_ROOT / folder, tmp_path / folder)
+def test_a_thirteenth_language_is_one_file_and_one_line(content_copy, settings, redis_client):
+    tmp_path = content_copy
     with (tmp_path / "prompts/languages.yaml").open("a", encoding="utf-8") as out:
         out.write("\n  - { code: fr, name: Français, keywords: [FRANCAIS, BONJOUR], detect: FRENCH,"
                   " voice: { say: fr-FR, name: Polly.Lea } }\n")

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -17,23 +16,14 @@ from twilio.request_validator import RequestValidator
 
 from hotline.content import load
 from hotline.lint import sms_problems
-from hotline.settings import PROJECT_ROOT
 from hotline.spreadsheet import ImportRefused, export, import_csv
 from hotline.translate import TranslationUnavailable, draft
-from tests.conftest import SECRET, TOKEN
+from tests.conftest import SECRET, TOKEN, edit
 
 
 @pytest.fixture
-def content(tmp_path) -> Path:
-    for folder in ("prompts", "translations"):
-        shutil.copytree(PROJECT_ROOT / folder, tmp_path / folder)
-    return tmp_path
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+def content(content_copy) -> Path:
+    return content_copy
 
 
 def _problems(root: Path):
@@ -50,7 +40,7 @@ def _check(root: Path, *args) -> subprocess.CompletedProcess:
 # --- hotline check: warnings ---------------------------------------------------------------
 
 def test_old_review_date_is_a_warning(content):
-    _edit(content / "translations/pl.yaml", "  method: draft\n  reviewed: null\n  needs_review: true",
+    edit(content / "translations/pl.yaml", "  method: draft\n  reviewed: null\n  needs_review: true",
           "  method: human\n  reviewed: 2025-01-02\n  needs_review: false")
     found = [p for p in _problems(content) if p.code == "review-old"]
     assert found and found[0].file == "translations/pl.yaml" and found[0].line == 5
@@ -58,43 +48,43 @@ def test_old_review_date_is_a_warning(content):
 
 
 def test_machine_translation_is_a_warning(content):
-    _edit(content / "translations/pl.yaml", "  method: draft", "  method: machine")
+    edit(content / "translations/pl.yaml", "  method: draft", "  method: machine")
     assert any(p.code == "unreviewed" and "machine" in p.message for p in _problems(content))
 
 
 def test_reply_over_three_segments_is_a_warning(content):
-    _edit(content / "prompts/en.yaml", 'welcome: "Questions about school?',
+    edit(content / "prompts/en.yaml", 'welcome: "Questions about school?',
           'welcome: "' + "Please call us with any question about school. " * 12 + 'Questions about school?')
     found = [p for p in _problems(content) if p.code == "too-long" and p.file == "prompts/en.yaml"]
     assert found and "welcome" in found[0].message and found[0].line > 1
 
 
 def test_curly_quote_in_english_is_a_needless_ucs2_warning(content):
-    _edit(content / "prompts/en.yaml", "talk to your school's principal", "talk to your school\u2019s principal")
+    edit(content / "prompts/en.yaml", "talk to your school's principal", "talk to your school\u2019s principal")
     found = [p for p in _problems(content) if p.code == "needless-ucs2"]
     assert found and found[0].file == "prompts/en.yaml" and "welcome" in found[0].message
 
 
 def test_a_letter_outside_gsm7_in_a_gsm7_language_is_a_warning(content):
-    _edit(content / "prompts/en.yaml", "Free legal help", "Free l\u0113gal help")
+    edit(content / "prompts/en.yaml", "Free legal help", "Free l\u0113gal help")
     assert any(p.code == "forces-ucs2" and "legal.label" in p.message for p in _problems(content))
 
 
 def test_two_options_with_the_same_word_is_an_error(content):
-    _edit(content / "translations/es.yaml", "legal.words: ABOGADO,", "legal.words: ESCUELA, ABOGADO,")
+    edit(content / "translations/es.yaml", "legal.words: ABOGADO,", "legal.words: ESCUELA, ABOGADO,")
     catalog, problems = load(content)
     assert catalog is None
     assert any(p.code == "duplicate-word" and p.file == "translations/es.yaml" for p in problems)
 
 
 def test_the_same_keyword_for_two_languages_is_an_error(content):
-    _edit(content / "prompts/languages.yaml", "[BOSANSKI, ZDRAVO, PRAVA, BOSNIAN]", "[BOSANSKI, ZDRAVO, PRAVA, POMOĆ]")
+    edit(content / "prompts/languages.yaml", "[BOSANSKI, ZDRAVO, PRAVA, BOSNIAN]", "[BOSANSKI, ZDRAVO, PRAVA, POMOĆ]")
     _, problems = load(content)
     assert any(p.code == "duplicate-keyword" and "POMOĆ" in p.message for p in problems)
 
 
 def test_check_summary_and_strict(content):
-    _edit(content / "prompts/en.yaml", "talk to your school's principal", "talk to your school\u2019s principal")
+    edit(content / "prompts/en.yaml", "talk to your school's principal", "talk to your school\u2019s principal")
     result = _check(content)
     assert result.returncode == 0
     summary = result.stdout.strip().splitlines()[-1]
@@ -112,8 +102,8 @@ def stand_in(text: str) -> str:
 
 def test_translate_drafts_missing_messages_marked_for_review(content):
     es = content / "translations/es.yaml"
-    _edit(es, 'goodbye: "Para más ayuda, llame al Centro de Bienvenida de las Escuelas Públicas de Hartford al {welcome}."\n', "")
-    _edit(es, "plan.label: Haga un plan familiar\n", "")
+    edit(es, 'goodbye: "Para más ayuda, llame al Centro de Bienvenida de las Escuelas Públicas de Hartford al {welcome}."\n', "")
+    edit(es, "plan.label: Haga un plan familiar\n", "")
     before = es.read_text(encoding="utf-8")
     catalog, _ = load(content)
     result = draft(catalog, content, "es", stand_in)
@@ -139,14 +129,14 @@ def test_translate_a_new_language_creates_its_file(content):
 
 
 def test_translate_skips_a_message_whose_placeholders_the_service_broke(content):
-    _edit(content / "translations/es.yaml", 'fallback: "Perdón, la línea no funciona en este momento. Llame al Centro de Bienvenida de las Escuelas Públicas de Hartford al {welcome}."\n', "")
+    edit(content / "translations/es.yaml", 'fallback: "Perdón, la línea no funciona en este momento. Llame al Centro de Bienvenida de las Escuelas Públicas de Hartford al {welcome}."\n', "")
     catalog, _ = load(content)
     result = draft(catalog, content, "es", lambda text: text.replace("[[0]]", "[[ 0 ]]"))
     assert result.skipped == ["fallback"] and result.drafted == []
 
 
 def test_translate_fails_clearly_and_changes_nothing_when_the_service_is_down(content):
-    _edit(content / "translations/es.yaml", "plan.label: Haga un plan familiar\n", "")
+    edit(content / "translations/es.yaml", "plan.label: Haga un plan familiar\n", "")
     before = (content / "translations/es.yaml").read_bytes()
     catalog, _ = load(content)
 
@@ -269,10 +259,10 @@ def test_running_app_reloads_good_content_and_refuses_bad(content, redis_url, re
     try:
         assert _until(lambda: _healthy(port)), (tmp_path / "server.log").read_text()
         assert "4 Free legal help" in _text(port, "hello")
-        _edit(content / "prompts/en.yaml", "legal.label: Free legal help", "legal.label: Free lawyers and legal help")
+        edit(content / "prompts/en.yaml", "legal.label: Free legal help", "legal.label: Free lawyers and legal help")
         # Every worker converges: ten answers in a row show the change.
         assert _until(lambda: all("4 Free lawyers and legal help" in _text(port, "menu") for _ in range(10)))
-        _edit(content / "prompts/menu.yaml", "goto: legal }", "goto: lawyers }")
+        edit(content / "prompts/menu.yaml", "goto: legal }", "goto: lawyers }")
         time.sleep(3)
         for _ in range(10):
             assert "4 Free lawyers and legal help" in _text(port, "menu")   # the last good content keeps serving
