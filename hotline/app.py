@@ -1,6 +1,7 @@
 """The Flask application factory."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from flask import Flask
@@ -12,7 +13,7 @@ from hotline.content.watch import Watcher
 from hotline.content.problems import errors
 from hotline.sessions import Store, connect
 from hotline.settings import Settings
-from hotline.web import Hotline, health, sms, voice  # noqa: F401
+from hotline.web import Hotline, audio, health, sms, voice  # noqa: F401
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ class ContentError(RuntimeError):
 
 
 def create_app(settings: Settings, *, catalog: Catalog | None = None, store: Store | None = None,
-               reload: bool = True) -> Flask:
+               reload: bool = True, clock=None) -> Flask:
     """A hotline app for these settings; refuses to start on content with errors; reloads changed content."""
     logs.configure()
     watcher = Watcher(settings.content_dir) if reload and catalog is None else None
@@ -40,9 +41,10 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None, store: Sto
     detect.warm(catalog)
     app = Flask(__name__)
     app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1)
+    app.config["HOTLINE_CLOCK"] = clock or (lambda: dt.datetime.now(dt.timezone.utc))
     app.extensions["hotline"] = hotline = Hotline(settings, catalog, store, watcher)
     app.before_request(hotline.refresh)
-    for blueprint in (sms.bp, voice.bp, health.bp):
+    for blueprint in (sms.bp, voice.bp, health.bp, audio.bp):
         app.register_blueprint(blueprint)
     return app
 

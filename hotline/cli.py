@@ -141,6 +141,67 @@ def import_command(csv_file: Path, translator: str, reviewed: bool, content_dir:
 
 
 @main.command()
+@click.option("--lang", "codes", multiple=True, help="Only this language (repeatable); default: every language.")
+@click.option("--report", "report_only", is_flag=True, help="Only report what lacks audio; render nothing.")
+@CONTENT_DIR
+def audio(codes: tuple[str, ...], report_only: bool, content_dir: Path | None) -> None:
+    """Render audio for languages Twilio cannot speak (espeak-ng), and report prompts with no voice or audio."""
+    from hotline import audio as audio_module
+
+    root = _content_root(content_dir)
+    catalog = _catalog(root)
+    chosen = [lang for lang in catalog.languages if not codes or lang.code in codes]
+    to_render = [lang for lang in chosen if lang.voice is None and lang.espeak and not report_only]
+    if to_render:
+        espeak, sox = audio_module.tools()
+        if not espeak or not sox:
+            raise click.ClickException("rendering needs espeak-ng and sox: on Debian or Ubuntu, "
+                                       "`sudo apt-get install espeak-ng sox`")
+        for lang in to_render:
+            result = audio_module.render_language(catalog, root, lang.code, espeak, sox)
+            click.echo(f"{lang.code}: rendered {len(result.rendered)} prompts with espeak-ng voice "
+                       f"'{lang.espeak}', {result.kept} already had audio, removed {result.removed} no longer used")
+        catalog = _catalog(root)
+    for lang in chosen:
+        if lang.voice is not None:
+            click.echo(f"{lang.code}: spoken by Twilio ({lang.voice.name or lang.voice.say})")
+            continue
+        lacking = audio_module.missing(catalog, lang.code)
+        total = len(audio_module.script(catalog, lang.code))
+        how = f"espeak-ng '{lang.espeak}'" if lang.espeak else "no synthetic voice: needs recordings"
+        click.echo(f"{lang.code}: {total - len(lacking)} of {total} prompts have audio ({how})")
+        for part in lacking[:5]:
+            click.echo(f"  no audio: {part.msg_id or '-'}: {part.text[:60]}")
+        if len(lacking) > 5:
+            click.echo(f"  ... and {len(lacking) - 5} more")
+
+
+@main.command()
+@click.option("--clear", is_flag=True, help="Delete the requests listed (after calling them back).")
+def callbacks(clear: bool) -> None:
+    """List call-back requests for staff (number, language, time); --clear deletes them."""
+    from hotline.callbacks import Callbacks
+    from hotline.sessions import Store, connect
+
+    settings = _settings()
+    if settings.redis_url is None:
+        raise click.ClickException("REDIS_URL is not set: call-back requests are kept in the Redis the hotline "
+                                   "uses; run this where REDIS_URL and HOTLINE_SECRET are set as for the server")
+    requests = Callbacks(Store(connect(settings.redis_url), settings.secret)).pending()
+    if not requests:
+        click.echo("no call-back requests")
+        return
+    click.echo(f"{'requested (UTC)':<20} {'language':<9} number")
+    for req in requests:
+        click.echo(f"{req.requested_at:%Y-%m-%d %H:%M}     {req.lang:<9} {req.number}")
+    if clear:
+        store_callbacks = Callbacks(Store(connect(settings.redis_url), settings.secret))
+        click.echo(f"cleared {store_callbacks.clear(requests)} requests")
+    else:
+        click.echo(f"{len(requests)} requests; kept 14 days. After calling back, run `hotline callbacks --clear`.")
+
+
+@main.command()
 @click.option("--from", "number", required=True, help="The phone number the texts come from.")
 @click.option("--lang", default=None, help="Start the conversation in this language (a code such as es).")
 @click.option("--json", "as_json", is_flag=True, help="Print each reply as one line of JSON.")

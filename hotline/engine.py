@@ -11,11 +11,16 @@ from dataclasses import asdict, dataclass, replace
 from typing import Literal
 
 from hotline.content.catalog import Catalog, Node
+from hotline.engine_constants import CALLBACK_DIGIT, MORE_LANGUAGES_DIGIT
 from hotline.text import normalize
 
 MAIN = "main"
 LANGUAGES = "languages"
 GOODBYE = "goodbye"
+CALLBACK = "callback"          # after hours on a call: what is kept, then confirm a call-back request
+CALLBACK_DONE = "callback.done"
+CONNECT = "connect"            # on a call: ring the organization just read out
+LANGUAGE_PAGE = 8              # languages offered per page of the call's language menu
 STATE_VERSION = 1
 SILENCE_LIMIT = 2   # silent prompts in a row before a call ends politely
 TURN_LIMIT = 40     # prompts in one call before it ends politely (no endless loops)
@@ -33,6 +38,7 @@ class State:
     page: int = 0
     misses: int = 0
     turns: int = 0
+    after_hours: bool = False
     version: int = STATE_VERSION
 
     def to_json(self) -> str:
@@ -70,6 +76,7 @@ class Screen:
     node: str
     notices: tuple[str, ...] = ()
     page: int = 0
+    target: str = ""   # the resource a CONNECT screen rings
 
 
 @dataclass(frozen=True)
@@ -94,7 +101,7 @@ def step(catalog: Catalog, state: State, event: Input) -> Turn:
     """Advance a conversation by one input."""
     if state.lang is not None and not catalog.has_language(state.lang):
         state = replace(state, lang=None)
-    if state.node not in catalog.nodes and state.node != LANGUAGES:
+    if state.node not in catalog.nodes and state.node not in (LANGUAGES, CALLBACK):
         state = replace(state, node=MAIN, page=0)
     state = replace(state, turns=state.turns + 1)
     if state.channel == "voice" and state.turns > TURN_LIMIT:
@@ -134,6 +141,21 @@ def _languages(catalog: Catalog, state: State, _: str) -> Turn:
     return _show(state, LANGUAGES)
 
 
+def language_page(catalog: Catalog, channel: str, page: int) -> tuple:
+    """The languages on one page of the language menu: all by text, LANGUAGE_PAGE at a time on a call."""
+    offered = catalog.offered(channel)
+    if channel != "voice" or len(offered) <= LANGUAGE_PAGE + 1:
+        return offered
+    pages = [offered[i:i + LANGUAGE_PAGE] for i in range(0, len(offered), LANGUAGE_PAGE)]
+    return pages[page % len(pages)]
+
+
+def language_pages(catalog: Catalog, channel: str) -> int:
+    """How many pages the language menu has on a channel."""
+    offered = len(catalog.offered(channel))
+    return 1 if channel != "voice" or offered <= LANGUAGE_PAGE + 1 else -(-offered // LANGUAGE_PAGE)
+
+
 def _repeat(catalog: Catalog, state: State, _: str) -> Turn:
     return Turn((Screen(state.node, page=state.page),), replace(state, misses=0), (Event("repeat"),))
 
@@ -145,6 +167,10 @@ def _more(catalog: Catalog, state: State, _: str) -> Turn:
 
 def _silence(catalog: Catalog, state: State, _: str) -> Turn:
     new = replace(state, misses=state.misses + 1)
+    if new.misses >= SILENCE_LIMIT and state.node == LANGUAGES and state.lang is None:
+        # A caller who says or presses nothing is not hung up on: English, with how to choose another.
+        default = catalog.offered(state.channel)[0].code
+        return _show(replace(new, lang=default), MAIN, Event("language", default), Event("topic", MAIN))
     if new.misses >= SILENCE_LIMIT:
         return _goodbye(new)
     return Turn((Screen(state.node, page=state.page),), new, (Event("silence"),))
@@ -155,10 +181,20 @@ def _choose(catalog: Catalog, state: State, value: str) -> Turn:
     if said == "0":
         return _menu(catalog, state, said)
     if state.node == LANGUAGES:
-        lang = match_language(catalog, said, state.channel)
+        if said == MORE_LANGUAGES_DIGIT and language_pages(catalog, state.channel) > 1:
+            new = replace(state, page=(state.page + 1) % language_pages(catalog, state.channel), misses=0)
+            return Turn((Screen(LANGUAGES, page=new.page),), new)
+        lang = match_language(catalog, said, state.channel, state.page)
         return _language(catalog, state, lang or "")
+    if state.node == CALLBACK:
+        return _callback(catalog, state, said)
     lang = state.lang or "en"
     node = catalog.nodes[state.node]
+    if state.channel == "voice" and node.id == MAIN and state.after_hours and said == CALLBACK_DIGIT:
+        return _show(state, CALLBACK, Event("topic", CALLBACK))
+    if state.channel == "voice" and node.connect and said.isdigit() and 1 <= int(said) <= len(node.resources):
+        rid = node.resources[int(said) - 1]
+        return Turn((Screen(CONNECT, target=rid),), replace(state, misses=0), (Event("connect", rid),))
     target = match_option(catalog, node, lang, said)
     if target is None and node.id != MAIN:
         target = match_option(catalog, catalog.nodes[MAIN], lang, said)
@@ -166,6 +202,12 @@ def _choose(catalog: Catalog, state: State, value: str) -> Turn:
         menu = node.id if node.options else MAIN
         return _show(state, menu, Event("unclear"), notices=("unclear",))
     return _show(state, target, Event("topic", target))
+
+
+def _callback(catalog: Catalog, state: State, said: str) -> Turn:
+    if said == "1":
+        return Turn((Screen(CALLBACK_DONE),), state, (Event("callback", state.lang or ""),), end=True)
+    return _show(state, CALLBACK, Event("unclear"), notices=("unclear",))
 
 
 def option_words(catalog: Catalog, lang: str, option_goto: str, words: tuple[str, ...]) -> list[str]:
@@ -188,12 +230,12 @@ def match_option(catalog: Catalog, node: Node, lang: str, said: str) -> str | No
     return hits.pop() if len(hits) == 1 else None
 
 
-def match_language(catalog: Catalog, said: str, channel: str = "sms") -> str | None:
-    """The language an input picks from the language list: its number, name or keyword."""
-    offered = catalog.offered(channel)
-    if said.isdigit() and 1 <= int(said) <= len(offered):
-        return offered[int(said) - 1].code
-    for lang in offered:
+def match_language(catalog: Catalog, said: str, channel: str = "sms", page: int = 0) -> str | None:
+    """The language an input picks from the language list: its number (on this page), name or keyword."""
+    shown = language_page(catalog, channel, page)
+    if said.isdigit() and 1 <= int(said) <= len(shown):
+        return shown[int(said) - 1].code
+    for lang in catalog.offered(channel):
         names = (lang.name, lang.code) + lang.keywords
         if any(normalize(n) == said for n in names):
             return lang.code

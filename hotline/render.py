@@ -6,7 +6,9 @@ from dataclasses import dataclass
 import phonenumbers
 
 from hotline.content.catalog import PLACEHOLDER, Catalog, Channel
-from hotline.engine import GOODBYE, LANGUAGES, MAIN, Screen
+from hotline.engine import (CALLBACK, CALLBACK_DONE, CONNECT, GOODBYE, LANGUAGES, MAIN, Screen, language_page,
+                            language_pages)
+from hotline.engine_constants import CALLBACK_DIGIT, MORE_LANGUAGES_DIGIT
 
 
 @dataclass(frozen=True)
@@ -16,6 +18,7 @@ class Part:
     text: str
     lang: str
     kind: str = "body"
+    msg_id: str = ""   # the message it was written from, where a recording of it could stand in
 
 
 def phone_text(number: str, channel: Channel) -> str:
@@ -45,33 +48,49 @@ def fill(catalog: Catalog, lang: str, channel: Channel, msg_id: str, **params: s
     return PLACEHOLDER.sub(value, text)
 
 
-def parts(catalog: Catalog, lang: str, channel: Channel, screen: Screen) -> list[Part]:
+def parts(catalog: Catalog, lang: str, channel: Channel, screen: Screen, *, after_hours: bool = False,
+          **params: str) -> list[Part]:
     """Everything a screen says, in order: notices, body, listings, options, footer."""
-    found = [Part(fill(catalog, lang, channel, notice), lang, "notice") for notice in screen.notices]
+
+    def part(msg_id: str, kind: str = "body", code: str = lang, **extra: str) -> Part:
+        return Part(fill(catalog, code, channel, msg_id, **params, **extra), code, kind, msg_id)
+
+    found = [part(notice, "notice") for notice in screen.notices]
     if screen.node == LANGUAGES:
-        return found + _language_list(catalog, lang, channel)
-    if screen.node == GOODBYE:
-        return found + [Part(fill(catalog, lang, channel, "goodbye"), lang)]
+        return found + _language_list(catalog, lang, channel, screen.page)
+    if screen.node in (GOODBYE, CALLBACK, CALLBACK_DONE):
+        return found + [part(screen.node)]
+    if screen.node == CONNECT:
+        return found + [part("connect", name=catalog.resource_name(lang, screen.target, channel))]
     node = catalog.nodes[screen.node]
-    found.append(Part(fill(catalog, lang, channel, node.id), lang))
-    for rid in node.resources:
+    found.append(part(node.id))
+    connect = node.connect and channel == "voice"
+    for position, rid in enumerate(node.resources, start=1):
         name = catalog.resource_name(lang, rid, channel)
-        separator = ". " if channel == "voice" else ", "
-        phone = separator.join(phone_text(number, channel) for number in catalog.resources[rid].phones)
-        found.append(Part(fill(catalog, lang, channel, "listing", name=name, phone=phone), lang, "listing"))
+        phone = (". " if channel == "voice" else ", ").join(
+            phone_text(number, channel) for number in catalog.resources[rid].phones)
+        template = "listing.connect" if connect else "listing"
+        found.append(part(template, "listing", name=name, phone=phone, digit=str(position)))
     for opt in node.options:
-        label = catalog.text(lang, f"{opt.goto}.label", channel)
-        found.append(Part(fill(catalog, lang, channel, "option", digit=opt.digit, label=label), lang, "option"))
-    footer = "languages.footer" if node.id == MAIN and channel == "sms" else "footer"
-    if node.id != MAIN or channel == "sms":
-        found.append(Part(fill(catalog, lang, channel, footer), lang, "footer"))
+        found.append(part("option", "option", digit=opt.digit, label=catalog.text(lang, f"{opt.goto}.label", channel)))
+    if node.id == MAIN and channel == "voice":
+        if after_hours:
+            found.append(part("callback.offer", "option", digit=CALLBACK_DIGIT))
+        found.append(part("languages.switch", "footer"))
+    else:
+        found.append(part("languages.footer" if node.id == MAIN else "footer", "footer"))
     return found
 
 
-def _language_list(catalog: Catalog, lang: str, channel: Channel) -> list[Part]:
+def _language_list(catalog: Catalog, lang: str, channel: Channel, page: int) -> list[Part]:
+    shown = language_page(catalog, channel, page)
     if channel == "sms":
-        lines = [Part(fill(catalog, lang, channel, "languages"), lang)]
+        lines = [Part(fill(catalog, lang, channel, "languages"), lang, "body", "languages")]
         return lines + [Part(f"{i} {language.name}", language.code, "option")
-                        for i, language in enumerate(catalog.offered(channel), start=1)]
-    return [Part(fill(catalog, language.code, channel, "language.offer", digit=str(i)), language.code, "option")
-            for i, language in enumerate(catalog.offered(channel), start=1)]
+                        for i, language in enumerate(shown, start=1)]
+    found = [Part(fill(catalog, language.code, channel, "language.offer", digit=str(i)), language.code, "option",
+                  "language.offer") for i, language in enumerate(shown, start=1)]
+    if language_pages(catalog, channel) > 1:
+        found += [Part(fill(catalog, language.code, channel, "languages.more", digit=MORE_LANGUAGES_DIGIT),
+                       language.code, "footer", "languages.more") for language in shown[:2]]
+    return found

@@ -2,33 +2,46 @@
 
 A call's state travels in the Gather action URL, which Twilio signs along with
 the rest of the request, so a call keeps its place even when Redis is away.
+Languages Twilio cannot speak are played from audio files (see hotline.audio).
 """
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
+from hotline.audio import clip
 from hotline.content.catalog import Catalog
-from hotline.engine import LANGUAGES, MAIN, Input, State, Turn, option_words, step
+from hotline.engine import CONNECT, LANGUAGES, MAIN, Input, Screen, State, Turn, option_words, step
 from hotline.render import Part, fill, parts
+from hotline.when import opening_words
+
+log = logging.getLogger(__name__)
 
 STEP_URL = "/voice/step"
-GATHER_TIMEOUT = 6   # seconds of silence before the prompt counts as unanswered
+FORWARDED_URL = "/voice/forwarded"
+GATHER_TIMEOUT = 6     # seconds of silence before a prompt counts as unanswered
+FORWARD_TIMEOUT = 25   # seconds the Welcome Center rings before the caller gets the menu
+CONNECT_TIMEOUT = 30   # seconds an organization rings when a caller asked to be connected
 
 
-def start(catalog: Catalog, remembered: str | None) -> Turn:
+def start(catalog: Catalog, remembered: str | None, after_hours: bool = False) -> Turn:
     """The first turn of a call: the caller's remembered language, else the language choice."""
-    state = State(channel="voice", lang=remembered if catalog.has_language(remembered) else None)
-    turn = step(catalog, state, Input("start", state.lang or ""))
+    known = remembered if remembered and any(l.code == remembered for l in catalog.offered("voice")) else None
+    state = State(channel="voice", lang=known, after_hours=after_hours)
+    turn = step(catalog, state, Input("start", known or ""))
+    if after_hours and known:
+        turn = Turn(tuple(Screen(s.node, ("closed",) + s.notices, s.page) for s in turn.screens), turn.state, turn.events)
     return turn
 
 
-def read(digits: str | None, speech: str | None) -> Input:
+def read(state: State, digits: str | None, speech: str | None) -> Input:
     """What the caller did at a prompt: pressed keys, said something, or nothing."""
     digits = (digits or "").strip()
     if digits == "*":
-        return Input("repeat")
+        return Input("languages") if state.node == MAIN else Input("repeat")
     if digits:
         return Input("choose", digits)
     if speech and speech.strip():
@@ -36,68 +49,109 @@ def read(digits: str | None, speech: str | None) -> Input:
     return Input("silence")
 
 
-def resume(catalog: Catalog, raw_state: str | None, digits: str | None, speech: str | None) -> Turn:
+def resume(catalog: Catalog, raw_state: str | None, digits: str | None, speech: str | None,
+           returning: bool = False) -> Turn:
     """The next turn of a call from the state in its URL and what the caller did."""
     state = State.from_json(raw_state, "voice")
     if state is None:
         return start(catalog, None)
-    return step(catalog, state, read(digits, speech))
+    turn = step(catalog, state, Input("repeat") if returning else read(state, digits, speech))
+    if state.after_hours and any(e.name == "language" for e in turn.events):
+        turn = Turn(tuple(Screen(s.node, ("closed",) + s.notices, s.page) for s in turn.screens), turn.state, turn.events)
+    return turn
 
 
-def _say(response, catalog: Catalog, part: Part) -> None:
-    voice = catalog.language(part.lang).voice or catalog.language("en").voice
-    response.say(part.text, language=voice.say, voice=voice.name) if voice.name else response.say(part.text, language=voice.say)
+def _say(container, catalog: Catalog, part: Part, english: Part | None = None) -> None:
+    """Speak a part: Twilio's voice for the language, else its audio, else the English text (logged)."""
+    voice = catalog.language(part.lang).voice
+    if voice is not None:
+        container.say(part.text, language=voice.say, **({"voice": voice.name} if voice.name else {}))
+        return
+    found = clip(catalog, part)
+    if found:
+        container.play(f"/audio/{part.lang}/{found}")
+        return
+    log.warning("no audio for a prompt", extra={"lang": part.lang, "message_id": part.msg_id})
+    if english is not None:
+        _say(container, catalog, english)
 
 
-def _greeting(catalog: Catalog, turn: Turn) -> list[Part]:
-    if turn.state.turns != 1:
-        return []
-    codes = [turn.state.lang] if turn.state.lang else [lang.code for lang in catalog.languages[:2]]
-    return [Part(fill(catalog, code, "voice", "greeting"), code) for code in codes]
+def _spoken(catalog: Catalog, turn: Turn, opens: dt.datetime | None) -> list[tuple[Part, Part | None]]:
+    """What a turn says, each part with its English twin for when a language lacks audio."""
+    codes = [turn.state.lang] if turn.state.lang else [lang.code for lang in catalog.offered("voice")[:2]]
+    said: list[tuple[Part, Part | None]] = []
+    if turn.state.turns == 1:
+        said += [(Part(fill(catalog, code, "voice", "greeting"), code, "notice", "greeting"), None) for code in codes]
+    for screen in turn.screens:
+        if opens is None and "closed" in screen.notices:
+            screen = Screen(screen.node, tuple(n for n in screen.notices if n != "closed"), screen.page, screen.target)
+        for code in (codes if turn.end or screen.node != LANGUAGES else codes[:1]):
+            words = opening_words(catalog, code, opens) if opens else {}
+            mine = parts(catalog, code, "voice", screen, after_hours=turn.state.after_hours, **words)
+            english = parts(catalog, "en", "voice", screen, after_hours=turn.state.after_hours,
+                            **(opening_words(catalog, "en", opens) if opens else {}))
+            said += list(zip(mine, english if len(english) == len(mine) else [None] * len(mine)))
+    return said
 
 
-def _hints(catalog: Catalog, turn: Turn) -> str:
-    lang = turn.state.lang or "en"
-    if turn.state.node == LANGUAGES:
-        words = [w for language in catalog.languages for w in (language.name,) + language.keywords]
-    else:
-        node = catalog.nodes[turn.state.node]
+def _hints(catalog: Catalog, state: State) -> str:
+    lang = state.lang or "en"
+    if state.node == LANGUAGES:
+        words = [w for language in catalog.offered("voice") for w in (language.name,) + language.keywords]
+    elif state.node in catalog.nodes:
+        node = catalog.nodes[state.node]
         menu = node if node.options else catalog.nodes[MAIN]
         words = [w for opt in menu.options for w in option_words(catalog, lang, opt.goto, opt.words)]
+    else:
+        words = []
     return ", ".join(dict.fromkeys(w.lower() for w in words))[:1000]
 
 
-def render(catalog: Catalog, turn: Turn) -> VoiceResponse:
+def _step_url(state: State, **extra: str) -> str:
+    return f"{STEP_URL}?{urlencode({'s': state.to_json(), **extra})}"
+
+
+def render(catalog: Catalog, turn: Turn, opens: dt.datetime | None = None) -> VoiceResponse:
     """Spoken TwiML for a turn: prompts inside a Gather whose action carries the new state."""
     response = VoiceResponse()
-    lang = turn.state.lang
-    spoken = _greeting(catalog, turn)
-    for screen in turn.screens:
-        if turn.end and lang is None:
-            spoken += [p for code in [l.code for l in catalog.languages[:2]]
-                       for p in parts(catalog, code, "voice", screen)]
-        else:
-            spoken += parts(catalog, lang or "en", "voice", screen)
+    said = _spoken(catalog, turn, opens)
+    screen = turn.screens[-1]
+    if screen.node == CONNECT:
+        for part, english in said:
+            _say(response, catalog, part, english)
+        response.dial(catalog.resources[screen.target].phone, timeout=CONNECT_TIMEOUT)
+        response.redirect(_step_url(turn.state, back="1"), method="POST")
+        return response
     if turn.end:
-        for part in spoken:
-            _say(response, catalog, part)
+        for part, english in said:
+            _say(response, catalog, part, english)
         response.hangup()
         return response
-    voice = catalog.language(lang).voice or catalog.language("en").voice
-    action = f"{STEP_URL}?{urlencode({'s': turn.state.to_json()})}"
-    gather = Gather(input="dtmf speech", action=action, method="POST", num_digits=1, timeout=GATHER_TIMEOUT,
-                    language=voice.say if lang else "en-US", hints=_hints(catalog, turn),
-                    action_on_empty_result=True)
-    for part in spoken:
-        _say(gather, catalog, part)
+    lang = turn.state.lang
+    voice = catalog.language(lang).voice if lang else None
+    gather = Gather(input="dtmf speech", action=_step_url(turn.state), method="POST", num_digits=1,
+                    timeout=GATHER_TIMEOUT, language=voice.say if voice else "en-US",
+                    hints=_hints(catalog, turn.state), action_on_empty_result=True)
+    if voice is None and lang:
+        gather = Gather(input="dtmf", action=_step_url(turn.state), method="POST", num_digits=1,
+                        timeout=GATHER_TIMEOUT, action_on_empty_result=True)
+    for part, english in said:
+        _say(gather, catalog, part, english)
     response.append(gather)
+    return response
+
+
+def forward(number: str, caller_id: str) -> VoiceResponse:
+    """During open hours: ring the Welcome Center, and come back to the menu if nobody answers."""
+    response = VoiceResponse()
+    response.dial(number, caller_id=caller_id or None, timeout=FORWARD_TIMEOUT, action=FORWARDED_URL, method="POST")
     return response
 
 
 def fallback(catalog: Catalog) -> VoiceResponse:
     """What a caller hears when something inside failed: the Welcome Center number."""
     response = VoiceResponse()
-    for language in catalog.languages[:2]:
-        _say(response, catalog, Part(fill(catalog, language.code, "voice", "fallback"), language.code))
+    for language in catalog.offered("voice")[:2]:
+        _say(response, catalog, Part(fill(catalog, language.code, "voice", "fallback"), language.code, "body", "fallback"))
     response.hangup()
     return response

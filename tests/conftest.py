@@ -1,12 +1,14 @@
 """Fixtures: a throwaway real redis-server, settings -> app -> a Twilio-like client."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import socket
 import subprocess
 import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import redis
@@ -96,9 +98,24 @@ def settings(redis_url, content_dir) -> Settings:
                     content_dir=content_dir)
 
 
+AFTER_HOURS = dt.datetime(2026, 11, 28, 22, 0, tzinfo=ZoneInfo("America/New_York"))   # a Saturday night
+
+
 @pytest.fixture
-def app(settings, redis_client):
-    return create_app(settings)
+def now():
+    """The time the app believes it is; tests that need another time change now.value."""
+    class Clock:
+        value = AFTER_HOURS
+
+        def __call__(self):
+            return self.value
+
+    return Clock()
+
+
+@pytest.fixture
+def app(settings, redis_client, now):
+    return create_app(settings, clock=now)
 
 
 @pytest.fixture

@@ -12,11 +12,14 @@ import pytest
 from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import LiteralScalarString
 
+from hotline import audio
+from hotline.content import load
+from hotline.settings import PROJECT_ROOT
 from tests.twilio_client import Call
 
 FOLDER = Path(__file__).parent / "conversations"
 FILES = sorted(FOLDER.glob("*.yaml"))
-ACTIONS = ("send", "call", "press", "say", "wait")
+ACTIONS = ("send", "call", "press", "say", "wait", "after_dial")
 
 
 def _yaml() -> YAML:
@@ -43,11 +46,39 @@ def _voice_turn(call: Call, turn: dict) -> dict:
         reply = call.press(str(turn["press"]))
     elif "say" in turn:
         reply = call.say(turn["say"])
+    elif "after_dial" in turn:
+        reply = call.follow()
     else:
         reply = call.wait()
     assert reply.status == 200
-    heard = "\n".join(f"[{s.language} {s.voice}] {s.text}" for s in reply.said)
-    return {"hear": _literal(heard), "then": "hangup" if reply.hangup else "gather" if reply.gather is not None else "end"}
+    assert reply.root.find(".//Record") is None   # a caller's voice is never recorded
+    heard = [_readable(line) for line in reply.heard]
+    then = "hangup" if reply.hangup else "gather" if reply.gather is not None else \
+        "dial " + reply.root.find("Dial").findtext("Number", reply.root.findtext("Dial")).strip() \
+        if reply.root.find("Dial") is not None else "end"
+    return {"hear": _literal("\n".join(heard)), "then": then}
+
+
+def _clip_texts() -> dict[str, str]:
+    """What each audio file says, so a reviewer reads the words rather than a file name."""
+    catalog, _ = load(PROJECT_ROOT)
+    texts = {}
+    for language in catalog.languages:
+        for part in audio.script(catalog, language.code):
+            found = audio.clip(catalog, part)
+            if found:
+                texts[f"/audio/{language.code}/{found}"] = part.text
+    return texts
+
+
+CLIPS = _clip_texts()
+
+
+def _readable(line: str) -> str:
+    if not line.startswith("[play] "):
+        return line
+    url = line[len("[play] "):]
+    return f"[play {url.split('/')[2]} audio] {CLIPS.get(url, '(no such audio file: ' + url + ')')}"
 
 
 def run(twilio, script: dict) -> list[dict]:

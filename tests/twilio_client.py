@@ -39,6 +39,23 @@ class Reply:
         return [Said(s.text or "", s.get("language"), s.get("voice")) for s in self.root.iter("Say")]
 
     @property
+    def heard(self) -> list[str]:
+        """What the caller hears, in order: [language voice] text for <Say>, [play] url for <Play>."""
+        if self.root is None:
+            return []
+        found = []
+        for element in self.root.iter():
+            if element.tag == "Say":
+                found.append(f"[{element.get('language')} {element.get('voice')}] {element.text or ''}")
+            elif element.tag == "Play":
+                found.append(f"[play] {element.text}")
+        return found
+
+    @property
+    def plays(self) -> list[str]:
+        return [e.text for e in self.root.iter("Play")] if self.root is not None else []
+
+    @property
     def speech(self) -> str:
         return " ".join(s.text for s in self.said)
 
@@ -107,6 +124,14 @@ class Call:
         if speech is not None:
             params.update(SpeechResult=speech, Confidence="0.9")
         self.last = self.twilio.post(gather.get("action"), params)
+        self.log.append(self.last)
+        return self.last
+
+    def follow(self) -> Reply:
+        """Twilio reached the end of a Dial (the other side hung up or never answered): it follows the Redirect."""
+        redirect = self.last.root.find("Redirect")
+        assert redirect is not None, "the call has no Redirect to follow"
+        self.last = self.twilio.post(redirect.text, {"From": self.number, "CallSid": "CA" + "0" * 32})
         self.log.append(self.last)
         return self.last
 

@@ -33,6 +33,8 @@ class Language:
     voice: Voice | None = None
     fold_accents: bool = False
     spoken: bool = True   # False: no Twilio voice and no audio yet, so offered by text only
+    espeak: str | None = None   # espeak-ng voice that `hotline audio` renders this language with
+    locale: str | None = None   # the CLDR locale for dates and times, when it is not the code
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class Node:
     id: str
     options: tuple[Option, ...] = ()
     resources: tuple[str, ...] = ()
+    connect: bool = False   # on calls, each listed organization can be rung by its position
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ class Catalog:
     version: str = ""
     schedule: object = None
     origins: Mapping[tuple[str, str], tuple[str, int]] = field(default_factory=dict)  # (lang, id) -> (file, line)
+    audio: Mapping[str, frozenset[str]] = field(default_factory=dict)  # lang -> audio files under prompts/audio/<lang>/
     _by_code: Mapping[str, Language] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -12,11 +12,12 @@ from ruamel.yaml.error import YAMLError
 from hotline.content import rules
 from hotline.content.catalog import SOURCE_LANGUAGE, Catalog, Language, Node, Option, Resource, Voice
 from hotline.content.problems import Problem, errors
+from hotline.engine_constants import CALLBACK_DIGIT
 from hotline.schedule import parse_schedule
 
-LANGUAGE_FIELDS = {"code", "name", "keywords", "detect", "voice", "sms_fold_accents"}
-VOICE_FIELDS = {"say", "name"}
-NODE_FIELDS = {"options", "resources"}
+LANGUAGE_FIELDS = {"code", "name", "keywords", "detect", "voice", "sms_fold_accents", "locale"}
+VOICE_FIELDS = {"say", "name", "espeak"}
+NODE_FIELDS = {"options", "resources", "connect"}
 OPTION_FIELDS = {"digit", "goto", "words"}
 RESOURCE_FIELDS = {"name", "short", "phone", "also", "address", "serves", "source", "hours", "languages", "email", "website"}
 
@@ -115,17 +116,18 @@ def _languages(src: Source, root: Path) -> list[Language]:
         if any(lang.code == code for lang in found):
             src.error(item, "duplicate-language", f"language '{code}' is listed twice", "code")
             continue
-        voice = item.get("voice")
+        voice, espeak = item.get("voice"), None
         text_only = voice == "none"
-        if voice is not None and not text_only:
-            if isinstance(voice, dict) and voice.get("say"):
-                src.unknown_fields(voice, VOICE_FIELDS, f"voice of '{code}'")
-                voice = Voice(str(voice["say"]), str(voice["name"]) if voice.get("name") else None)
-            else:
-                src.error(item, "missing-field",
-                          f"voice of '{code}' needs 'say' (the Twilio language code), or write voice: none", "voice")
-                voice = None
-        voice = None if text_only else voice
+        if isinstance(voice, dict) and (voice.get("say") or voice.get("espeak")):
+            src.unknown_fields(voice, VOICE_FIELDS, f"voice of '{code}'")
+            espeak = str(voice["espeak"]) if voice.get("espeak") else None
+            voice = Voice(str(voice["say"]), str(voice["name"]) if voice.get("name") else None) if voice.get("say") else None
+        elif voice is not None and not text_only:
+            src.error(item, "missing-field", f"voice of '{code}' needs 'say' (a Twilio language code) or 'espeak' "
+                      "(an espeak-ng voice for `hotline audio`), or write voice: none", "voice")
+            voice = None
+        else:
+            voice = None
         spoken = voice is not None or rules.has_audio(root, code)
         if text_only and not spoken:
             src.warn(item, "text-only", f"'{code}' has no voice yet: offered by text only, not on calls "
@@ -135,7 +137,8 @@ def _languages(src: Source, root: Path) -> list[Language]:
             src.error(item, "bad-value", f"detect: '{detect}' is not a language the detector knows", "detect")
             detect = None
         found.append(Language(code, name, _words(item.get("keywords")), str(detect) if detect else None,
-                              voice, bool(item.get("sms_fold_accents")), spoken))
+                              voice, bool(item.get("sms_fold_accents")), spoken, espeak,
+                              str(item["locale"]) if item.get("locale") else None))
     return found
 
 
@@ -188,13 +191,16 @@ def _nodes(src: Source, resources: dict[str, Resource]) -> dict[str, Node]:
             if digit in seen_digits:
                 src.error(opt, "duplicate-digit", f"node '{nid}': digit {digit} is used twice", "digit")
                 continue
+            if nid == "main" and digit == CALLBACK_DIGIT:
+                src.error(opt, "reserved-digit", f"node 'main': digit {digit} is kept for call-back requests on calls after hours", "digit")
+                continue
             seen_digits[digit] = i
             options.append(Option(digit, str(opt["goto"]), _words(opt.get("words"))))
         rids = tuple(str(r) for r in (item.get("resources") or []))
         for rid in rids:
             if rid not in resources:
                 src.error(item, "unknown-resource", f"node '{nid}' lists resource '{rid}', which resources.yaml does not have", "resources")
-        nodes[str(nid)] = Node(str(nid), tuple(options), tuple(r for r in rids if r in resources))
+        nodes[str(nid)] = Node(str(nid), tuple(options), tuple(r for r in rids if r in resources), bool(item.get("connect")))
     for nid, node in nodes.items():
         for opt in node.options:
             if opt.goto not in nodes:
@@ -246,5 +252,5 @@ def load(root: Path, keep_errors: bool = False) -> tuple[Catalog | None, list[Pr
     if errors(problems) and not keep_errors:
         return None, sorted(problems)
     catalog = Catalog(tuple(languages), nodes, resources, messages, version=version, schedule=schedule,
-                      origins=origins)
+                      origins=origins, audio=rules.audio_files(root, languages))
     return catalog, sorted(problems)

@@ -20,7 +20,10 @@ REQUIRED = (
     "option", "option.voice", "listing", "listing.voice", "footer", "footer.voice", "more",
     "unclear", "goodbye", "goodbye.voice", "fallback",
     "languages", "languages.footer", "language.offer.voice", "greeting.voice",
+    "closed.voice", "languages.switch.voice", "languages.more.voice", "callback.offer.voice", "callback.voice",
+    "callback.done.voice", "listing.connect.voice", "connect.voice",
 )
+PARAMETERS_BY_ID = {"closed.voice": {"day", "time"}}
 PARAMETERS = {"digit", "label", "name", "phone"}
 METHODS = {"human", "machine", "draft"}
 META_FIELDS = {"translator", "method", "reviewed", "needs_review", "notes"}
@@ -69,7 +72,7 @@ def check_english(src: "Source", messages: dict[str, dict[str, str]], nodes: dic
             src.error(None, "missing-message", f"{mid}: message used by the hotline is missing in English")
     known = PARAMETERS | set(resources)
     for mid, text in english.items():
-        for name in sorted(placeholders(text) - known):
+        for name in sorted(placeholders(text) - known - PARAMETERS_BY_ID.get(mid, set())):
             src.error(src.data, "unknown-placeholder",
                       f"{mid}: {{{name}}} is neither a resource id nor one of {', '.join(sorted(PARAMETERS))}", mid)
     _check_words(src, SOURCE_LANGUAGE, messages, nodes)
@@ -137,7 +140,7 @@ def audio_dir(root: Path, code: str) -> Path:
 def has_audio(root: Path, code: str) -> bool:
     """Whether a language has any recorded or rendered audio."""
     folder = audio_dir(root, code)
-    return folder.is_dir() and any(p.suffix in AUDIO_SUFFIXES for p in folder.iterdir())
+    return folder.is_dir() and any(p.suffix in AUDIO_SUFFIXES for p in folder.rglob("*"))
 
 
 def check_keywords(src: "Source", languages: list[Language]) -> None:
@@ -152,12 +155,26 @@ def check_keywords(src: "Source", languages: list[Language]) -> None:
             owner.setdefault(key, lang.code)
 
 
+def audio_files(root: Path, languages: list[Language]) -> dict[str, frozenset[str]]:
+    """The audio files each language has, as paths relative to its audio folder."""
+    found = {}
+    for lang in languages:
+        folder = audio_dir(root, lang.code)
+        if folder.is_dir():
+            found[lang.code] = frozenset(str(p.relative_to(folder)) for p in folder.rglob("*") if p.suffix in AUDIO_SUFFIXES)
+    return found
+
+
 def check_voices(src: "Source", root: Path, languages: list[Language]) -> None:
     """Every language can be spoken: a Twilio voice or audio files."""
     items = (src.data or {}).get("languages") if isinstance(src.data, dict) else None
     for i, lang in enumerate(languages):
         declared = isinstance(items, list) and i < len(items) and isinstance(items[i], dict) and items[i].get("voice") == "none"
-        if not lang.spoken and not declared:
+        if not lang.spoken and lang.espeak:
+            where = items[i] if isinstance(items, list) and i < len(items) else None
+            src.error(where, "no-voice", f"language '{lang.code}' has no audio yet in prompts/audio/{lang.code}/: "
+                      "run `hotline audio` to render it, or callers could not hear it")
+        elif not lang.spoken and not declared:
             where = items[i] if isinstance(items, list) and i < len(items) else None
             src.error(where, "no-voice",
                       f"language '{lang.code}' has no Twilio voice and no audio in prompts/audio/{lang.code}/: "

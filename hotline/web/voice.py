@@ -1,26 +1,59 @@
-"""POST /voice and /voice/step: Twilio's incoming-call webhook and the Gather actions that follow."""
+"""POST /voice and what follows under /voice/: the incoming call, Gather actions, forwarding."""
 from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
+from twilio.twiml.voice_response import VoiceResponse
 
 from hotline import voice
+from hotline.callbacks import Callbacks
 from hotline.web import hotline
 from hotline.web.twilio import protect, twiml
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 protect(bp, voice.fallback)
+ANSWERED = {"completed", "answered"}
+
+
+def _clock():
+    return current_app.config["HOTLINE_CLOCK"]()
+
+
+def _hours():
+    """(open now, next opening) from schedule.yaml; always closed without a schedule."""
+    schedule, now = hotline().catalog.schedule, _clock()
+    if schedule is None:
+        return False, None
+    return schedule.is_open(now), schedule.next_open(now)
 
 
 @bp.post("")
 def incoming():
-    """Answer a call: straight to a returning caller's language, else the language choice."""
+    """Answer a call: the Welcome Center while it is open, else the hotline in the caller's language."""
+    app = hotline()
+    is_open, opens = _hours()
+    if is_open and app.catalog.schedule.forward_to:
+        log.info("voice", extra={"outcome": "forwarded"})
+        return twiml(voice.forward(app.catalog.schedule.forward_to, request.form.get("To", "")))
+    loaded = app.store.load(request.form.get("From", ""), "voice")
+    turn = voice.start(app.catalog, loaded.lang, after_hours=not is_open)
+    log.info("voice", extra={"lang": turn.state.lang, "node": turn.state.node, "stored": loaded.ok})
+    return twiml(voice.render(app.catalog, turn, opens))
+
+
+@bp.post("/forwarded")
+def forwarded():
+    """After ringing the Welcome Center: done if answered, else the hotline menu."""
+    if request.form.get("DialCallStatus") in ANSWERED:
+        response = VoiceResponse()
+        response.hangup()
+        return twiml(response)
     app = hotline()
     loaded = app.store.load(request.form.get("From", ""), "voice")
     turn = voice.start(app.catalog, loaded.lang)
-    log.info("voice", extra={"lang": turn.state.lang, "node": turn.state.node, "stored": loaded.ok})
+    log.info("voice", extra={"outcome": "not answered", "lang": turn.state.lang})
     return twiml(voice.render(app.catalog, turn))
 
 
@@ -28,9 +61,14 @@ def incoming():
 def step():
     """Answer what the caller pressed or said at a prompt."""
     app = hotline()
-    before = request.args.get("s")
-    turn = voice.resume(app.catalog, before, request.form.get("Digits"), request.form.get("SpeechResult"))
+    turn = voice.resume(app.catalog, request.args.get("s"), request.form.get("Digits"),
+                        request.form.get("SpeechResult"), returning=request.args.get("back") == "1")
+    number = request.form.get("From", "")
     if turn.state.lang and any(e.name == "language" for e in turn.events):
-        app.store.remember(request.form.get("From", ""), turn.state.lang)
-    log.info("voice", extra={"lang": turn.state.lang, "node": turn.state.node, "end": turn.end})
-    return twiml(voice.render(app.catalog, turn))
+        app.store.remember(number, turn.state.lang)
+    if any(e.name == "callback" for e in turn.events):
+        Callbacks(app.store).request(number, turn.state.lang or "en", _clock())
+    _, opens = _hours() if turn.state.after_hours else (False, None)
+    log.info("voice", extra={"lang": turn.state.lang, "node": turn.state.node, "end": turn.end,
+                             "events": [e.name for e in turn.events]})
+    return twiml(voice.render(app.catalog, turn, opens))

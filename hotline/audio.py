@@ -1,0 +1,109 @@
+"""Audio for languages Twilio cannot speak: recordings by message id, else audio rendered with espeak-ng.
+
+prompts/audio/<code>/<message id>.mp3|wav    a person's recording: always wins
+prompts/audio/<code>/rendered/<hash>.wav      rendered by `hotline audio` from the exact text spoken
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hotline.content.catalog import Catalog
+from hotline.content.rules import audio_dir
+from hotline.engine import (CALLBACK, CALLBACK_DONE, CONNECT, GOODBYE, LANGUAGES, Screen, language_pages)
+from hotline.render import Part, fill, parts
+from hotline.when import opening_words
+
+RENDERED = "rendered"
+
+
+def digest(text: str, voice: str) -> str:
+    """A stable name for the audio of a text in a voice: unchanged text is never rendered twice."""
+    return hashlib.sha1(f"{voice}\n{text}".encode()).hexdigest()[:16]
+
+
+def clip(catalog: Catalog, part: Part) -> str | None:
+    """The audio file (relative to the language's audio folder) to play for a part, if there is one."""
+    files = catalog.audio.get(part.lang, frozenset())
+    if part.msg_id and part.kind in ("body", "notice", "footer"):
+        for suffix in (".mp3", ".wav"):
+            if f"{part.msg_id}{suffix}" in files:
+                return f"{part.msg_id}{suffix}"
+    language = catalog.language(part.lang)
+    rendered = f"{RENDERED}/{digest(part.text, language.espeak or '')}.wav"
+    return rendered if rendered in files else None
+
+
+def script(catalog: Catalog, code: str) -> list[Part]:
+    """Every part a caller in this language can hear, each once."""
+    screens = [Screen(node) for node in catalog.nodes] + [Screen(n) for n in (GOODBYE, CALLBACK, CALLBACK_DONE)]
+    screens += [Screen(CONNECT, target=rid) for node in catalog.nodes.values() if node.connect for rid in node.resources]
+    found: list[Part] = []
+    for screen in screens:
+        found += parts(catalog, code, "voice", screen, after_hours=True)
+    found += [Part(fill(catalog, code, "voice", notice), code, "notice", notice) for notice in ("unclear", "greeting")]
+    for page in range(language_pages(catalog, "voice")):
+        found += [p for p in parts(catalog, code, "voice", Screen(LANGUAGES, page=page)) if p.lang == code]
+    schedule = catalog.schedule
+    if schedule is not None:
+        start = dt.datetime(2026, 1, 5, 0, 0, tzinfo=schedule.timezone)   # a Monday: one opening per weekday
+        for day in range(7):
+            opens = schedule.next_open(start + dt.timedelta(days=day))
+            if opens is not None:
+                words = opening_words(catalog, code, opens)
+                found.append(Part(fill(catalog, code, "voice", "closed", **words), code, "notice", "closed"))
+    unique = {(p.text, p.msg_id): p for p in found}
+    return list(unique.values())
+
+
+@dataclass
+class AudioReport:
+    """What `hotline audio` did for one language."""
+
+    code: str
+    rendered: list[str] = field(default_factory=list)
+    kept: int = 0
+    removed: int = 0
+
+
+def render_language(catalog: Catalog, root: Path, code: str, espeak: str = "espeak-ng", sox: str = "sox") -> AudioReport:
+    """Render every part of a language that has neither a recording nor current rendered audio."""
+    language = catalog.language(code)
+    report = AudioReport(code)
+    folder = audio_dir(root, code) / RENDERED
+    wanted = {f"{digest(part.text, language.espeak or '')}.wav" for part in script(catalog, code)}
+    for stale in (folder.glob("*.wav") if folder.is_dir() else []):
+        if stale.name not in wanted:   # text that is no longer said
+            stale.unlink()
+            report.removed += 1
+    for part in script(catalog, code):
+        if clip(catalog, part):
+            report.kept += 1
+            continue
+        name = f"{digest(part.text, language.espeak or '')}.wav"
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            raw = Path(tmp) / "raw.wav"
+            subprocess.run([espeak, "-v", language.espeak, "-s", "140", "-w", str(raw), part.text],
+                           check=True, capture_output=True)
+            subprocess.run([sox, str(raw), "-r", "8000", "-c", "1", "-e", "u-law", str(folder / name)],
+                           check=True, capture_output=True)
+        report.rendered.append(part.msg_id or part.text[:40])
+    return report
+
+
+def missing(catalog: Catalog, code: str) -> list[Part]:
+    """The parts of a language that callers would hear neither by a Twilio voice nor by audio."""
+    if catalog.language(code).voice is not None:
+        return []
+    return [part for part in script(catalog, code) if clip(catalog, part) is None]
+
+
+def tools() -> tuple[str | None, str | None]:
+    """Where espeak-ng and sox are, if installed."""
+    return shutil.which("espeak-ng"), shutil.which("sox")

@@ -1,0 +1,74 @@
+"""Call-back requests: the one place a phone number is kept, encrypted with HOTLINE_SECRET, for 14 days."""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import logging
+from dataclasses import dataclass
+
+import redis
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from hotline.sessions import PREFIX, Store
+
+log = logging.getLogger(__name__)
+
+TTL = 14 * 24 * 3600   # what callers are told: kept 14 days
+KEY_PATTERN = f"{PREFIX}:callback:*"
+
+
+@dataclass(frozen=True)
+class CallbackRequest:
+    """One request, decrypted for staff."""
+
+    key: str
+    number: str
+    lang: str
+    requested_at: dt.datetime
+
+
+def _fernet(secret: bytes) -> Fernet:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"hotline call-back requests").derive(secret)
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+class Callbacks:
+    """Encrypted call-back requests in Redis, keyed by the caller's keyed hash, expiring after 14 days."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self.fernet = _fernet(store.secret)
+
+    def request(self, number: str, lang: str, now: dt.datetime) -> bool:
+        """Keep a caller's number, language and time, encrypted; False if Redis is down."""
+        payload = json.dumps({"number": number, "lang": lang, "at": now.isoformat()}).encode()
+        key = f"{PREFIX}:callback:{self.store.caller(number)}"
+        try:
+            self.store.client.set(key, self.fernet.encrypt(payload), ex=TTL)
+        except redis.RedisError as exc:
+            log.warning("call-back request not stored", extra={"error": type(exc).__name__})
+            return False
+        return True
+
+    def pending(self) -> list[CallbackRequest]:
+        """Every request still kept, oldest first (only with the HOTLINE_SECRET that encrypted them)."""
+        found = []
+        for key in self.store.client.scan_iter(match=KEY_PATTERN, count=1000):
+            token = self.store.client.get(key)
+            if token is None:
+                continue
+            try:
+                data = json.loads(self.fernet.decrypt(token))
+            except InvalidToken:
+                log.warning("a call-back request could not be decrypted (another HOTLINE_SECRET?)")
+                continue
+            found.append(CallbackRequest(key.decode(), data["number"], data["lang"], dt.datetime.fromisoformat(data["at"])))
+        return sorted(found, key=lambda r: r.requested_at)
+
+    def clear(self, requests: list[CallbackRequest]) -> int:
+        """Delete these requests (after staff have called back)."""
+        keys = [r.key for r in requests]
+        return self.store.client.delete(*keys) if keys else 0
