@@ -54,7 +54,7 @@ def _voice_turn(call: Call, turn: dict) -> dict:
     assert reply.root.find(".//Record") is None   # a caller's voice is never recorded
     heard = [_readable(line) for line in reply.heard]
     then = "hangup" if reply.hangup else "gather" if reply.gather is not None else \
-        "dial " + reply.root.find("Dial").findtext("Number", reply.root.findtext("Dial")).strip() \
+        "dial " + reply.root.find("Dial").text.strip() \
         if reply.root.find("Dial") is not None else "end"
     return {"hear": _literal("\n".join(heard)), "then": then}
 
