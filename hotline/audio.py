@@ -1,6 +1,8 @@
 """Audio for languages Twilio cannot speak: recordings by message id, else audio rendered with espeak-ng.
 
-prompts/audio/<code>/<message id>.mp3|wav    a person's recording: always wins
+prompts/audio/<code>/<message id>.mp3|wav    a person's recording of a whole message: always wins
+prompts/audio/<code>/recorded/<hash>.mp3|wav  a person's recording of one exact prompt (menu lines too),
+                                              named as `hotline audio --script` lists them
 prompts/audio/<code>/rendered/<hash>.wav      rendered by `hotline audio` from the exact text spoken
 """
 from __future__ import annotations
@@ -20,6 +22,7 @@ from hotline.render import Part, fill, parts
 from hotline.when import opening_words
 
 RENDERED = "rendered"
+RECORDED = "recorded"
 
 
 def digest(text: str, voice: str) -> str:
@@ -34,9 +37,19 @@ def clip(catalog: Catalog, part: Part) -> str | None:
         for suffix in (".mp3", ".wav"):
             if f"{part.msg_id}{suffix}" in files:
                 return f"{part.msg_id}{suffix}"
+    for suffix in (".mp3", ".wav"):
+        recorded = f"{RECORDED}/{digest(part.text, '')}{suffix}"
+        if recorded in files:
+            return recorded
     language = catalog.language(part.lang)
     rendered = f"{RENDERED}/{digest(part.text, language.espeak or '')}.wav"
     return rendered if rendered in files else None
+
+
+def recording_script(catalog: Catalog, code: str) -> list[tuple[str, str]]:
+    """For a person recording prompts: (file to save as, exact text to read) for each prompt lacking audio."""
+    return [(f"prompts/audio/{code}/{RECORDED}/{digest(part.text, '')}.mp3", part.text)
+            for part in script(catalog, code) if clip(catalog, part) is None]
 
 
 def script(catalog: Catalog, code: str) -> list[Part]:
@@ -77,6 +90,7 @@ def render_language(catalog: Catalog, root: Path, code: str, espeak: str = "espe
     report = AudioReport(code)
     folder = audio_dir(root, code) / RENDERED
     wanted = {f"{digest(part.text, language.espeak or '')}.wav" for part in script(catalog, code)}
+    # Only rendered audio is ever removed; a person's recordings (recorded/, <message id>.mp3) never are.
     for stale in (folder.glob("*.wav") if folder.is_dir() else []):
         if stale.name not in wanted:   # text that is no longer said
             stale.unlink()

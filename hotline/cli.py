@@ -143,13 +143,27 @@ def import_command(csv_file: Path, translator: str, reviewed: bool, content_dir:
 @main.command()
 @click.option("--lang", "codes", multiple=True, help="Only this language (repeatable); default: every language.")
 @click.option("--report", "report_only", is_flag=True, help="Only report what lacks audio; render nothing.")
+@click.option("--script", "script_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write a CSV for a person recording the prompts of --lang that lack audio: file name, text.")
 @CONTENT_DIR
-def audio(codes: tuple[str, ...], report_only: bool, content_dir: Path | None) -> None:
+def audio(codes: tuple[str, ...], report_only: bool, script_file: Path | None, content_dir: Path | None) -> None:
     """Render audio for languages Twilio cannot speak (espeak-ng), and report prompts with no voice or audio."""
+    import csv
+
     from hotline import audio as audio_module
 
     root = _content_root(content_dir)
     catalog = _catalog(root)
+    if script_file is not None:
+        if len(codes) != 1:
+            raise click.BadParameter("name one language to write a recording script for", param_hint="--lang")
+        rows = audio_module.recording_script(catalog, codes[0])
+        with script_file.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["save the recording as", "read exactly this"])
+            writer.writerows(rows)
+        click.echo(f"{script_file}: {len(rows)} prompts to record for '{codes[0]}' (MP3 or WAV, saved under the name given)")
+        return
     chosen = [lang for lang in catalog.languages if not codes or lang.code in codes]
     to_render = [lang for lang in chosen if lang.voice is None and lang.espeak and not report_only]
     if to_render:

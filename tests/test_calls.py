@@ -197,3 +197,36 @@ def test_hotline_audio_renders_changed_prompts_as_8khz_mono(content_copy):
     report = subprocess.run([sys.executable, "-m", "hotline.cli", "audio", "--report"],
                             capture_output=True, text=True, env=env).stdout
     assert "ps: 0 of" in report and "needs recordings" in report and "sw: 62 of 62" in report
+
+
+def test_recordings_make_pashto_callable_and_win_over_rendered_audio(content_copy, settings, redis_client, now):
+    from hotline import audio
+    from hotline.content import load
+
+    catalog, _ = load(content_copy)
+    sample = next((content_copy / "prompts/audio/sw/rendered").glob("*.wav")).read_bytes()
+    for name, _text in audio.recording_script(catalog, "ps"):   # a volunteer records every prompt listed
+        path = content_copy / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(sample)
+    catalog, _ = load(content_copy)
+    assert catalog.language("ps").spoken
+    for name, _text in audio.recording_script(catalog, "ps"):   # now also its own offer on the language menu
+        (content_copy / name).write_bytes(sample)
+    swahili = next(p for p in audio.script(catalog, "sw") if p.msg_id == "unclear")
+    recorded = content_copy / f"prompts/audio/sw/recorded/{audio.digest(swahili.text, '')}.wav"
+    recorded.parent.mkdir(parents=True, exist_ok=True)
+    recorded.write_bytes(sample)
+
+    app = create_app(Settings(**{**settings.__dict__, "content_dir": content_copy}), clock=now)
+    catalog = app.extensions["hotline"].catalog
+    assert audio.clip(catalog, swahili).startswith("recorded/")      # a person's recording wins
+    assert audio.missing(catalog, "ps") == []
+    client = TwilioClient(app.test_client(), TOKEN)
+    call = Call(client, CALLER)
+    call.start()
+    offers = call.press("9").plays
+    assert any(url.startswith("/audio/ps/recorded/") for url in offers)
+    position = 1 + [l.code for l in catalog.offered("voice")][8:].index("ps")
+    menu = call.press(str(position))
+    assert menu.plays and all(url.startswith("/audio/ps/recorded/") for url in menu.plays)
