@@ -1,4 +1,5 @@
-"""Guess the language of a first text: keywords first, then an offline detector."""
+"""Guess the language of a first text: keywords, then letters and words only one language uses,
+then an offline detector (lingua) restricted to the languages served."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -22,7 +23,8 @@ def _detector(names: tuple[str, ...]):
 
 
 def _detectable(catalog: Catalog) -> dict[str, str]:
-    return {lang.detect.upper(): lang.code for lang in catalog.languages if lang.detect}
+    """The detector's language names, each with the served language it stands for."""
+    return {name: lang.code for lang in catalog.languages for name in lang.detect}
 
 
 def warm(catalog: Catalog) -> None:
@@ -43,9 +45,21 @@ def keyword_language(catalog: Catalog, text: str) -> str | None:
     return None
 
 
+def marked_language(catalog: Catalog, text: str) -> str | None:
+    """A language the text's letters or common words give away (Pashto letters, Creole words)."""
+    for lang in catalog.languages:
+        if lang.letters and any(ch in lang.letters for ch in text):
+            return lang.code
+    tokens = set(normalize(text).split())
+    for lang in catalog.languages:
+        if tokens & {normalize(w) for w in lang.words}:
+            return lang.code
+    return None
+
+
 def guess(catalog: Catalog, text: str) -> str | None:
     """The most likely language of a text among those served, or None when it cannot tell."""
-    found = keyword_language(catalog, text)
+    found = keyword_language(catalog, text) or marked_language(catalog, text)
     if found:
         return found
     if sum(ch.isalpha() for ch in text) < MIN_LETTERS:

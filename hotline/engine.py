@@ -176,8 +176,18 @@ def _silence(catalog: Catalog, state: State, _: str) -> Turn:
     return Turn((Screen(state.node, page=state.page),), new, (Event("silence"),))
 
 
+def number_word(catalog: Catalog, lang: str, said: str) -> str | None:
+    """The digit a number word stands for ("uno" -> "1"), in the caller's language or English."""
+    for code in dict.fromkeys((lang, "en")):
+        words = [normalize(w) for w in catalog.messages.get(code, {}).get("keyword.numbers", "").split(",")]
+        if said in words:
+            return str(words.index(said) + 1)
+    return None
+
+
 def _choose(catalog: Catalog, state: State, value: str) -> Turn:
     said = normalize(value)
+    said = number_word(catalog, state.lang or "en", said) or said
     if said == "0":
         return _menu(catalog, state, said)
     if state.node == LANGUAGES:

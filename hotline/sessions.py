@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 PREFIX = "hotline"
 SESSION_TTL = 24 * 3600          # a conversation is forgotten a day after its last text
 LANGUAGE_TTL = 90 * 24 * 3600    # a caller's language is remembered for 90 days
+OPT_OUT_TTL = 2 * 365 * 24 * 3600  # STOP is honoured for two years after the last text
 TIMEOUT = 0.5                    # seconds: Twilio must get an answer even when Redis hangs
 
 
@@ -34,6 +35,7 @@ class Loaded:
     state: State | None
     lang: str | None
     ok: bool = True
+    opted_out: bool = False
 
 
 def connect(url: str | None) -> redis.Redis:
@@ -64,16 +66,31 @@ class Store:
         who = self.caller(number)
         return f"{PREFIX}:{channel}:{who}", f"{PREFIX}:lang:{who}"
 
+    def _opt_out_key(self, number: str) -> str:
+        return f"{PREFIX}:optout:{self.caller(number)}"
+
     def load(self, number: str, channel: str = "sms") -> Loaded:
-        """The caller's conversation on a channel and remembered language; empty if Redis is down."""
+        """The caller's conversation, remembered language and opt-out, in one round trip; empty if Redis is down."""
         session_key, lang_key = self._keys(number, channel)
         try:
-            raw_state, raw_lang = self.client.mget(session_key, lang_key)
+            raw_state, raw_lang, opted_out = self.client.mget(session_key, lang_key, self._opt_out_key(number))
         except redis.RedisError as exc:
             log.warning("session store unavailable", extra={"error": type(exc).__name__})
             return Loaded(None, None, ok=False)
         lang = raw_lang.decode() if raw_lang else None
-        return Loaded(State.from_json(raw_state, channel), lang)
+        return Loaded(State.from_json(raw_state, channel), lang, opted_out=bool(opted_out))
+
+    def set_opt_out(self, number: str, opted_out: bool) -> bool:
+        """Record STOP (kept two years, beyond any conversation) or START; False if Redis is down."""
+        try:
+            if opted_out:
+                self.client.set(self._opt_out_key(number), "1", ex=OPT_OUT_TTL)
+            else:
+                self.client.delete(self._opt_out_key(number))
+        except redis.RedisError as exc:
+            log.warning("session store unavailable", extra={"error": type(exc).__name__})
+            return False
+        return True
 
     def save(self, number: str, state: State) -> bool:
         """Keep a conversation (a day) and its language (90 days); False if Redis is down."""

@@ -1,7 +1,8 @@
 """SMS adapter: a text -> engine input (keywords, language guess) and screens -> sized replies."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, replace
 
 from hotline.content.catalog import Catalog
 from hotline.detect import guess, keyword_language
@@ -11,6 +12,34 @@ from hotline.segments import clean, measure, paginate
 from hotline.text import normalize
 
 COMMANDS = (("menu", "keyword.menu"), ("languages", "keyword.languages"), ("more", "keyword.more"))
+CARRIER = ("stop", "start", "help", "forget")   # honoured in every language, whatever the conversation's
+MAX_BODY = 1600
+
+
+def tidy(body: str | None) -> str:
+    """A text as the hotline reads it: control characters as spaces, at most 1,600 characters."""
+    text = (body or "")[:MAX_BODY]
+    return "".join(" " if unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\n\u200d" else ch for ch in text)
+
+
+def carrier_command(catalog: Catalog, body: str) -> tuple[str, str] | None:
+    """STOP, START, HELP or ERASE in any served language: (command, the language of the word)."""
+    said = normalize(body)
+    if not said:
+        return None
+    for kind in CARRIER:
+        for language in catalog.languages:
+            words = catalog.messages.get(language.code, {}).get(f"keyword.{kind}", "")
+            if said in {normalize(w) for w in words.split(",") if w.strip()}:
+                return kind, language.code
+    return None
+
+
+def notice(catalog: Catalog, lang: str, msg_id: str) -> SmsReply:
+    """A one-off reply of a single message, sized like every other."""
+    text = clean(fill(catalog, lang, "sms", msg_id), catalog.language(lang).fold_accents)
+    sized = measure(text)
+    return SmsReply(text, sized.encoding, sized.segments)
 
 
 @dataclass(frozen=True)
@@ -57,11 +86,17 @@ def render(catalog: Catalog, turn: Turn) -> list[SmsReply]:
 
 
 def respond(catalog: Catalog, state: State | None, body: str, remembered: str | None = None,
-            chosen: str | None = None) -> tuple[Turn, list[SmsReply]]:
+            chosen: str | None = None, media: bool = False, restart: bool = False) -> tuple[Turn, list[SmsReply]]:
     """One text in, the engine's turn and the replies out: the whole SMS path but storage."""
-    if state is None:
+    if restart:
+        state, event = begin(catalog, "", (state.lang if state else None) or remembered, chosen)
+    elif state is None:
         state, event = begin(catalog, body, remembered, chosen)
     else:
         event = read(catalog, state, body)
+    if media and not normalize(body):
+        event = Input("menu") if event.kind == "choose" else event
     turn = step(catalog, state, event)
+    if media and not normalize(body):   # a picture with no words: say so, then the menu
+        turn = replace(turn, screens=tuple(replace(s, notices=("media",) + s.notices) for s in turn.screens))
     return turn, render(catalog, turn)

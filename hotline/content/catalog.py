@@ -29,11 +29,13 @@ class Language:
     code: str
     name: str
     keywords: tuple[str, ...] = ()
-    detect: str | None = None
+    detect: tuple[str, ...] = ()
     voice: Voice | None = None
     fold_accents: bool = False
     spoken: bool = True   # False: no Twilio voice and no audio yet, so offered by text only
     espeak: str | None = None   # espeak-ng voice that `hotline audio` renders this language with
+    letters: str = ""           # letters only this language uses among those served
+    words: tuple[str, ...] = () # common words that mark this language where the detector has no model
     locale: str | None = None   # the CLDR locale for dates and times, when it is not the code
 
 

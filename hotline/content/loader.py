@@ -15,7 +15,7 @@ from hotline.content.problems import Problem, errors
 from hotline.engine_constants import CALLBACK_DIGIT
 from hotline.schedule import parse_schedule
 
-LANGUAGE_FIELDS = {"code", "name", "keywords", "detect", "voice", "sms_fold_accents", "locale"}
+LANGUAGE_FIELDS = {"code", "name", "keywords", "detect", "voice", "sms_fold_accents", "locale", "letters", "words"}
 VOICE_FIELDS = {"say", "name", "espeak"}
 NODE_FIELDS = {"options", "resources", "connect"}
 OPTION_FIELDS = {"digit", "goto", "words"}
@@ -132,13 +132,15 @@ def _languages(src: Source, root: Path) -> list[Language]:
         if text_only and not spoken:
             src.warn(item, "text-only", f"'{code}' has no voice yet: offered by text only, not on calls "
                      f"(record or render audio into prompts/audio/{code}/)", "voice")
-        detect = item.get("detect")
-        if detect and not rules.detectable(str(detect)):
-            src.error(item, "bad-value", f"detect: '{detect}' is not a language the detector knows", "detect")
-            detect = None
-        found.append(Language(code, name, _words(item.get("keywords")), str(detect) if detect else None,
-                              voice, bool(item.get("sms_fold_accents")), spoken, espeak,
-                              str(item["locale"]) if item.get("locale") else None))
+        detect = _words(item.get("detect"))
+        for unknown in [d for d in detect if not rules.detectable(d)]:
+            src.error(item, "bad-value", f"detect: '{unknown}' is not a language the detector knows", "detect")
+        found.append(Language(
+            code, name, keywords=_words(item.get("keywords")),
+            detect=tuple(d.upper() for d in detect if rules.detectable(d)), voice=voice,
+            fold_accents=bool(item.get("sms_fold_accents")), spoken=spoken, espeak=espeak,
+            locale=str(item["locale"]) if item.get("locale") else None,
+            letters=str(item.get("letters") or ""), words=_words(item.get("words"))))
     return found
 
 

@@ -29,10 +29,14 @@ protect(bp, fallback)
 def incoming():
     """Answer one text message."""
     app = hotline()
-    done = conversation.text(app.catalog, app.store, request.form.get("From", ""), request.form.get("Body", ""))
+    media = request.form.get("NumMedia", "0").strip() not in ("", "0")
+    done = conversation.text(app.catalog, app.store, request.form.get("From", ""), request.form.get("Body", ""),
+                             media=media)
     response = MessagingResponse()
     for reply in done.replies:
         response.message(reply.text)
-    log.info("sms", extra={"lang": done.turn.state.lang, "node": done.turn.state.node, "stored": done.stored,
-                           "segments": sum(r.segments for r in done.replies)})
+    log.info("sms", extra={"lang": done.lang, "node": done.turn.state.node if done.turn else None,
+                           "outcome": done.outcome, "stored": done.stored,
+                           "segments": sum(r.segments for r in done.replies),
+                           "encoding": ",".join(sorted({r.encoding for r in done.replies}))})
     return twiml(response)

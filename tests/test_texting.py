@@ -1,0 +1,176 @@
+"""Texts in any language and script: understood, cheap in segments, and STOP always honoured."""
+from __future__ import annotations
+
+import pytest
+
+from hotline.app import create_app
+from hotline.content import load
+from hotline.segments import clean, measure
+from hotline.settings import PROJECT_ROOT, Settings
+from tests.conftest import TOKEN, edit
+from tests.twilio_client import TwilioClient
+
+CATALOG, _ = load(PROJECT_ROOT)
+NUMBER = "+18605550180"
+GSM_CAPABLE = {"en", "es", "pt", "ht", "pl", "bs", "sw"}
+
+FIRST_TEXTS = [   # real-world first texts, not keywords, with the language a family would expect back
+    ("Hello, I need help with my son's school", "en"),
+    ("hi can ICE come into my daughters school??", "en"),
+    ("hola necesito ayuda", "es"),
+    ("buenas tardes quiero informacion para mi hija", "es"),
+    ("Boa tarde, preciso de ajuda com a escola do meu filho", "pt"),
+    ("bonjou mwen bezwen èd pou pitit mwen", "ht"),
+    ("Bonswa, kijan m ka enskri timoun mwen", "ht"),
+    ("مرحبا أحتاج مساعدة", "ar"),
+    ("السلام عليكم ابني خائف من المدرسة", "ar"),
+    ("你好，我需要帮助", "zh"),
+    ("我的孩子可以上学吗", "zh"),
+    ("Dzień dobry, potrzebuję pomocy", "pl"),
+    ("czy moje dziecko może chodzić do szkoły", "pl"),
+    ("Zdravo, trebam pomoć za dijete", "bs"),
+    ("dobar dan, da li moje dijete može ići u školu", "bs"),
+    ("سلام، زه مرسته غواړم", "ps"),
+    ("زما ماشوم ښوونځي ته ځي", "ps"),
+    ("سلام، من به کمک نیاز دارم", "prs"),
+    ("طفل من به مکتب می‌رود", "prs"),
+    ("Habari, nahitaji msaada", "sw"),
+    ("mtoto wangu anaweza kwenda shule", "sw"),
+    ("Привіт, мені потрібна допомога", "uk"),
+    ("Чи може моя дитина ходити до школи", "uk"),
+]
+
+
+def _in(code: str, msg_id: str) -> str:
+    return clean(CATALOG.text(code, msg_id), CATALOG.language(code).fold_accents)
+
+
+@pytest.mark.parametrize("body, code", FIRST_TEXTS, ids=[f"{c}-{i}" for i, (_, c) in enumerate(FIRST_TEXTS)])
+def test_a_first_text_is_answered_in_its_language_with_how_to_switch(twilio, body, code):
+    (reply,) = twilio.text(NUMBER, body).messages
+    assert _in(code, "legal.label") in reply
+    assert _in(code, "languages.footer") in reply
+
+
+def test_the_language_sticks_and_a_language_keyword_switches_it(twilio):
+    twilio.text(NUMBER, "hola necesito ayuda")
+    assert _in("es", "legal") in twilio.text(NUMBER, "I need a lawyer").messages[0]   # still Spanish
+    assert _in("pt", "legal.label") in twilio.text(NUMBER, "PORTUGUES").messages[0]
+    assert _in("pt", "school") in twilio.text(NUMBER, "1").messages[0]
+
+
+@pytest.mark.parametrize("body, topic", [("uno", "school"), (" 1. ", "school"), ("4!!!", "legal"), ("  ABOGADO ", "legal"),
+                                          ("necesito un abogado por favor", "legal"), ("Seis", "report"), ("٤", "legal")])
+def test_menus_by_number_or_word_in_spanish(twilio, body, topic):
+    twilio.text(NUMBER, "hola")
+    assert _in("es", topic).split("\n")[0] in twilio.text(NUMBER, body).messages[0]
+
+
+@pytest.mark.parametrize("code", sorted(CATALOG.messages))
+def test_stop_in_every_language_is_honoured_at_once_and_start_resumes(twilio, redis_client, code):
+    language = CATALOG.language(code)
+    twilio.text(NUMBER, language.keywords[0])
+    stop = CATALOG.messages[code].get("keyword.stop", CATALOG.messages["en"]["keyword.stop"]).split(",")[0].strip()
+    reply = twilio.text(NUMBER, stop)
+    assert reply.status == 200 and reply.messages == [] and reply.root.tag == "Response" and len(reply.root) == 0
+    assert twilio.text(NUMBER, "1").messages == []
+    assert twilio.text(NUMBER, "hola").messages == []
+    for key in redis_client.scan_iter("hotline:sms:*"):       # the conversation expires...
+        redis_client.delete(key)
+    assert twilio.text(NUMBER, "help me").messages == []       # ...and STOP still holds
+    (optout,) = list(redis_client.scan_iter("hotline:optout:*"))
+    assert redis_client.ttl(optout) > 365 * 86400
+    start = CATALOG.messages[code].get("keyword.start", "START").split(",")[0].strip()
+    (menu,) = twilio.text(NUMBER, start).messages
+    assert _in(code, "legal.label") in menu
+
+
+@pytest.mark.parametrize("word", ["STOP", "stopall", "Unsubscribe", "CANCEL", "end", "QUIT"])
+def test_twilios_own_opt_out_words(twilio, word):
+    twilio.text(NUMBER, "hello")
+    assert twilio.text(NUMBER, word).messages == []
+    assert twilio.text(NUMBER, "menu").messages == []
+    assert twilio.text(NUMBER, "UNSTOP").messages
+
+
+@pytest.mark.parametrize("code", sorted(CATALOG.messages))
+def test_help_is_one_short_reply_saying_what_this_is_and_how_to_stop(twilio, code):
+    twilio.text(NUMBER, CATALOG.language(code).keywords[0])
+    (reply,) = twilio.text(NUMBER, "HELP").messages
+    assert reply == _in(code, "help").replace("{emergency}", "911")
+    assert measure(reply).segments <= 3
+    assert "911" in reply
+
+
+@pytest.mark.parametrize("code", sorted(CATALOG.messages))
+def test_erase_deletes_everything_and_confirms_in_that_language(twilio, redis_client, code):
+    twilio.text(NUMBER, CATALOG.language(code).keywords[0])
+    twilio.text(NUMBER, "4")
+    assert list(redis_client.scan_iter("hotline:*"))
+    word = CATALOG.messages[code].get("keyword.forget", "ERASE").split(",")[0].strip()
+    (reply,) = twilio.text(NUMBER, word).messages
+    assert reply == _in(code, "forgotten")
+    assert list(redis_client.scan_iter("hotline:*")) == []
+
+
+@pytest.mark.parametrize("code", sorted(CATALOG.messages))
+def test_one_off_replies_fit_and_gsm_languages_stay_gsm(code):
+    for msg_id in ("help", "forgotten", "media", "unclear"):
+        text = _in(code, msg_id)
+        assert measure(text).segments <= 3, (code, msg_id)
+        if code in GSM_CAPABLE:
+            assert measure(text).encoding == "GSM-7", (code, msg_id, text)
+
+
+def test_a_long_topic_is_cut_at_a_line_and_more_gives_the_rest(twilio):
+    twilio.text(NUMBER, "مرحبا")
+    first = twilio.text(NUMBER, "4").messages[0]
+    more = _in("ar", "more")
+    assert first.endswith(more) and measure(first).segments <= 3
+    pages = [first]
+    while pages[-1].endswith(more):
+        pages.append(twilio.text(NUMBER, "المزيد").messages[0])
+    assert len(pages) >= 2 and all(measure(p).segments <= 3 for p in pages)
+    whole = "\n".join(p.removesuffix(more) for p in pages)
+    assert "(203) 946-4811" in whole and "(860) 692-3085" in whole
+
+
+def test_a_long_english_paragraph_is_cut_at_a_sentence(content_copy, settings, redis_client):
+    sentences = " ".join(f"Sentence number {n} is here to make the text long." for n in range(1, 16))
+    edit(content_copy / "prompts/en.yaml", 'welcome: "Questions about school?', f'welcome: "{sentences} Questions about school?')
+    client = TwilioClient(create_app(Settings(**{**settings.__dict__, "content_dir": content_copy})).test_client(), TOKEN)
+    client.text(NUMBER, "hello")
+    first = client.text(NUMBER, "7").messages[0]
+    assert first.endswith("\nReply MORE for the rest.") and measure(first).segments <= 3
+    assert first.removesuffix("\nReply MORE for the rest.").endswith("long.")     # a whole sentence
+    second = client.text(NUMBER, "MORE").messages[0]
+    assert second.startswith("Sentence number") and "(860) 695-8400" in "\n".join([second] + client.text(NUMBER, "MORE").messages)
+
+
+def test_curly_quotes_never_make_english_ucs2(content_copy, settings, redis_client):
+    edit(content_copy / "prompts/en.yaml", "talk to your school's principal", "talk to your school\u2019s principal \u2014 today")
+    client = TwilioClient(create_app(Settings(**{**settings.__dict__, "content_dir": content_copy})).test_client(), TOKEN)
+    client.text(NUMBER, "hello")
+    reply = client.text(NUMBER, "7").messages[0]
+    assert "school's principal - today" in reply and measure(reply).encoding == "GSM-7"
+
+
+@pytest.mark.parametrize("body, media, expect", [
+    ("", "0", "Reply with a number"),
+    ("", "1", "We can only read text, not pictures or recordings."),
+    ("\U0001F64F\U0001F64F\U0001F622", "0", "Reply with a number"),
+    ("x" * 1600, "0", "Reply with a number"),
+    ("\x00\x07hola\x1b necesito ayuda\u200b", "0", "Responda con un numero"),
+    ("hola مرحبا 你好 hello", "0", "1 "),
+    ("<Response><Message>hi</Message></Response>", "0", "1 "),   # text, never TwiML
+])
+def test_odd_first_texts_get_a_short_useful_reply(twilio, body, media, expect):
+    reply = twilio.text(NUMBER, body, NumMedia=media)
+    assert reply.status == 200 and len(reply.messages) == 1
+    assert expect in reply.messages[0] and measure(reply.messages[0]).segments <= 3
+
+
+def test_a_picture_mid_conversation_says_so_and_shows_the_menu(twilio):
+    twilio.text(NUMBER, "hola")
+    reply = twilio.text(NUMBER, "", NumMedia="2").messages[0]
+    assert reply.startswith("Solo podemos leer texto") and "Responda con un numero" in reply
