@@ -26,7 +26,12 @@ def text(catalog: Catalog, store: Store, number: str, body: str | None, lang: st
     """Answer one text from a number; lang preselects the language of a new conversation."""
     body = sms.tidy(body)
     loaded = store.load(number, "sms")
+    if loaded.limited:
+        return Exchange(None, [], True, "rate limited")
     command = sms.carrier_command(catalog, body)
+    if not loaded.ok and (command or ("",))[0] not in ("stop", "help"):
+        turn, replies = sms.degraded(catalog, body)   # Redis is away: still answer, remembering nothing
+        return Exchange(turn, replies, False, "degraded", turn.state.lang)
     kind, word_lang = command or ("", None)
     speak = (loaded.state.lang if loaded.state else None) or word_lang or loaded.lang or "en"
     if kind == "stop":

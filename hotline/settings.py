@@ -27,6 +27,8 @@ class Settings:
     public_url: str | None = None
     admin_token: str | None = None
     port: int = 5000
+    rate_per_number: int = 20      # texts or calls from one number in a minute before no reply
+    rate_per_minute: int = 1200    # replies of the whole hotline in a minute (a flood or SMS pumping)
 
     def __repr__(self) -> str:
         shown = []
@@ -53,16 +55,21 @@ class Settings:
         public_url = (env.get("HOTLINE_PUBLIC_URL") or "").rstrip("/") or None
         if public_url and not public_url.startswith(("http://", "https://")):
             raise SettingsError("HOTLINE_PUBLIC_URL must start with http:// or https://")
-        port = env.get("PORT") or "5000"
-        if not port.isdigit():
-            raise SettingsError(f"PORT must be a number, not {port!r}")
+        numbers = {}
+        for name, default in (("PORT", "5000"), ("HOTLINE_RATE_PER_NUMBER", "20"), ("HOTLINE_RATE_PER_MINUTE", "1200")):
+            value = env.get(name) or default
+            if not value.isdigit():
+                raise SettingsError(f"{name} must be a whole number, not {value!r}")
+            numbers[name] = int(value)
         kwargs = dict(
             twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or None,
             redis_url=redis_url,
             content_dir=Path(env.get("HOTLINE_CONTENT_DIR") or PROJECT_ROOT),
             public_url=public_url,
             admin_token=env.get("HOTLINE_ADMIN_TOKEN") or None,
-            port=int(port),
+            port=numbers["PORT"],
+            rate_per_number=numbers["HOTLINE_RATE_PER_NUMBER"],
+            rate_per_minute=numbers["HOTLINE_RATE_PER_MINUTE"],
         )
         if secret:
             kwargs.update(secret=secret.encode(), secret_is_random=False)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 from hotline.content.catalog import Catalog
 from hotline.detect import guess, keyword_language
-from hotline.engine import Input, State, Turn, step
+from hotline.engine import MAIN, Input, State, Turn, match_option, number_word, step
 from hotline.render import fill, parts
 from hotline.segments import clean, measure, paginate
 from hotline.text import normalize
@@ -83,6 +83,21 @@ def render(catalog: Catalog, turn: Turn) -> list[SmsReply]:
         sized = measure(text)
         replies.append(SmsReply(text, sized.encoding, sized.segments))
     return replies
+
+
+def degraded(catalog: Catalog, body: str) -> tuple[Turn, list[SmsReply]]:
+    """With no session store: the topic asked for by number or word (else the menu), in the text's
+    language, or in English and Spanish when it cannot tell."""
+    lang = guess(catalog, body)
+    codes = [lang] if lang else [language.code for language in catalog.languages[:2]]
+    replies: list[SmsReply] = []
+    for code in codes:
+        said = normalize(body)
+        said = number_word(catalog, code, said) or said
+        chooses = match_option(catalog, catalog.nodes[MAIN], code, said) is not None
+        turn = step(catalog, State(channel="sms", lang=code), Input("choose", said) if chooses else Input("start", code))
+        replies += render(catalog, turn)
+    return turn, replies
 
 
 def respond(catalog: Catalog, state: State | None, body: str, remembered: str | None = None,

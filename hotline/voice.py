@@ -148,6 +148,13 @@ def forward(number: str, caller_id: str) -> VoiceResponse:
     return response
 
 
+def refuse() -> VoiceResponse:
+    """Too many calls from one number, or for the whole hotline, this minute: end the call at once."""
+    response = VoiceResponse()
+    response.hangup()
+    return response
+
+
 def fallback(catalog: Catalog) -> VoiceResponse:
     """What a caller hears when something inside failed: the Welcome Center number."""
     response = VoiceResponse()

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import logging
+import time
+import uuid
 from dataclasses import dataclass, field
 
-from flask import current_app
+from flask import current_app, g, request
 
 from hotline.content import load
 from hotline.content.catalog import Catalog
@@ -44,3 +46,26 @@ class Hotline:
 def hotline() -> Hotline:
     """The running app's Hotline."""
     return current_app.extensions["hotline"]
+
+
+def note(**fields) -> None:
+    """Add fields to this request's one log line (language, node, outcome...; never a number or a body)."""
+    g.log_fields.update(fields)
+
+
+def start_request() -> None:
+    g.request_id = uuid.uuid4().hex[:12]
+    g.started = time.perf_counter()
+    g.log_fields = {}
+
+
+def log_request(response):
+    """One JSON line per request: id, route, status, duration and what the view noted."""
+    route = request.url_rule.rule if request.url_rule else "(unknown)"
+    if route != "/healthz":
+        log.info("request", extra={"request_id": g.get("request_id"), "route": route, "method": request.method,
+                                   "status": response.status_code,
+                                   "duration_ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2),
+                                   **g.get("log_fields", {})})
+    response.headers["X-Request-Id"] = g.get("request_id", "")
+    return response

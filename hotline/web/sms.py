@@ -1,17 +1,14 @@
 """POST /sms: Twilio's incoming-message webhook."""
 from __future__ import annotations
 
-import logging
-
 from flask import Blueprint, request
 from twilio.twiml.messaging_response import MessagingResponse
 
 from hotline import conversation
 from hotline.render import fill
-from hotline.web import hotline
+from hotline.web import hotline, note
 from hotline.web.twilio import protect, twiml
 
-log = logging.getLogger(__name__)
 bp = Blueprint("sms", __name__)
 
 
@@ -35,8 +32,7 @@ def incoming():
     response = MessagingResponse()
     for reply in done.replies:
         response.message(reply.text)
-    log.info("sms", extra={"lang": done.lang, "node": done.turn.state.node if done.turn else None,
-                           "outcome": done.outcome, "stored": done.stored,
-                           "segments": sum(r.segments for r in done.replies),
-                           "encoding": ",".join(sorted({r.encoding for r in done.replies}))})
+    note(lang=done.lang, node=done.turn.state.node if done.turn else None, outcome=done.outcome,
+         stored=done.stored, segments=sum(r.segments for r in done.replies),
+         encoding=",".join(sorted({r.encoding for r in done.replies})))
     return twiml(response)

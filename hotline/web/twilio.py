@@ -5,11 +5,11 @@ import logging
 import traceback
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort, g, request
 from twilio.request_validator import RequestValidator
 from werkzeug.exceptions import HTTPException
 
-from hotline.web import hotline
+from hotline.web import hotline, note
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +27,10 @@ def require_signature() -> None:
     token = hotline().settings.twilio_auth_token
     signature = request.headers.get("X-Twilio-Signature", "")
     if not token or not signature:
-        log.warning("webhook refused", extra={"route": request.path, "reason": "no token" if not token else "no signature"})
+        note(outcome="refused", reason="no token" if not token else "no signature")
         abort(403)
     if not RequestValidator(token).validate(signed_url(), request.form, signature):
-        log.warning("webhook refused", extra={"route": request.path, "reason": "bad signature"})
+        note(outcome="refused", reason="bad signature")
         abort(403)
 
 
@@ -50,5 +50,7 @@ def protect(blueprint: Blueprint, fallback) -> None:
         last = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
         where = f"{Path(last.filename).name}:{last.lineno}" if last else "?"
         # The exception's text is left out: it could quote a caller's message or number.
-        log.error("webhook failed", extra={"route": request.path, "error": type(exc).__name__, "where": where})
+        log.error("webhook failed", extra={"request_id": g.get("request_id"), "route": request.path,
+                                           "error": type(exc).__name__, "where": where})
+        note(outcome="failed, fallback sent")
         return twiml(fallback(hotline().catalog))

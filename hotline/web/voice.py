@@ -1,17 +1,14 @@
 """POST /voice and what follows under /voice/: the incoming call, Gather actions, forwarding."""
 from __future__ import annotations
 
-import logging
-
 from flask import Blueprint, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from hotline import voice
 from hotline.callbacks import Callbacks
-from hotline.web import hotline
+from hotline.web import hotline, note
 from hotline.web.twilio import protect, twiml
 
-log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 protect(bp, voice.fallback)
 ANSWERED = {"completed", "answered"}
@@ -35,11 +32,14 @@ def incoming():
     app = hotline()
     is_open, opens = _hours()
     if is_open and app.catalog.schedule.forward_to:
-        log.info("voice", extra={"outcome": "forwarded"})
+        note(outcome="forwarded")
         return twiml(voice.forward(app.catalog.schedule.forward_to, request.form.get("To", "")))
     loaded = app.store.load(request.form.get("From", ""), "voice")
+    if loaded.limited:
+        note(outcome="rate limited")
+        return twiml(voice.refuse())
     turn = voice.start(app.catalog, loaded.lang, after_hours=not is_open)
-    log.info("voice", extra={"lang": turn.state.lang, "node": turn.state.node, "stored": loaded.ok})
+    note(lang=turn.state.lang, node=turn.state.node, stored=loaded.ok, outcome="menu")
     return twiml(voice.render(app.catalog, turn, opens))
 
 
@@ -53,7 +53,7 @@ def forwarded():
     app = hotline()
     loaded = app.store.load(request.form.get("From", ""), "voice")
     turn = voice.start(app.catalog, loaded.lang)
-    log.info("voice", extra={"outcome": "not answered", "lang": turn.state.lang})
+    note(outcome="not answered", lang=turn.state.lang, node=turn.state.node)
     return twiml(voice.render(app.catalog, turn))
 
 
@@ -69,6 +69,6 @@ def step():
     if any(e.name == "callback" for e in turn.events):
         Callbacks(app.store).request(number, turn.state.lang or "en", _clock())
     _, opens = _hours() if turn.state.after_hours else (False, None)
-    log.info("voice", extra={"lang": turn.state.lang, "node": turn.state.node, "end": turn.end,
-                             "events": [e.name for e in turn.events]})
+    note(lang=turn.state.lang, node=turn.state.node, outcome="end" if turn.end else "prompt",
+         events=[e.name for e in turn.events])
     return twiml(voice.render(app.catalog, turn, opens))
