@@ -9,6 +9,7 @@ from lingua import LanguageDetectorBuilder
 
 from hotline.content.catalog import Catalog
 from hotline.text import normalize
+from hotline.vocabulary import vocabulary
 
 MIN_CONFIDENCE = 0.5
 MIN_LETTERS = 3
@@ -37,23 +38,20 @@ def keyword_language(catalog: Catalog, text: str) -> str | None:
     said = normalize(text)
     if not said:
         return None
-    first = said.split(" ", 1)[0]
-    for candidate in (said, first):
-        for lang in catalog.languages:
-            if any(normalize(k) == candidate for k in lang.keywords):
-                return lang.code
-    return None
+    keywords = vocabulary(catalog).keywords
+    return keywords.get(said) or keywords.get(said.split(" ", 1)[0])
 
 
 def marked_language(catalog: Catalog, text: str) -> str | None:
     """A language the text's letters or common words give away (Pashto letters, Creole words)."""
-    for lang in catalog.languages:
-        if lang.letters and any(ch in lang.letters for ch in text):
-            return lang.code
+    marks = vocabulary(catalog).marks
+    for code, letters, _ in marks:
+        if letters and any(ch in letters for ch in text):
+            return code
     tokens = set(normalize(text).split())
-    for lang in catalog.languages:
-        if tokens & {normalize(w) for w in lang.words}:
-            return lang.code
+    for code, _, words in marks:
+        if tokens & words:
+            return code
     return None
 
 

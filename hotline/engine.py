@@ -13,6 +13,7 @@ from typing import Literal
 from hotline.content.catalog import Catalog, Node
 from hotline.engine_constants import CALLBACK_DIGIT, MORE_LANGUAGES_DIGIT
 from hotline.text import normalize
+from hotline.vocabulary import vocabulary
 
 MAIN = "main"
 LANGUAGES = "languages"
@@ -178,11 +179,7 @@ def _silence(catalog: Catalog, state: State, _: str) -> Turn:
 
 def number_word(catalog: Catalog, lang: str, said: str) -> str | None:
     """The digit a number word stands for ("uno" -> "1"), in the caller's language or English."""
-    for code in dict.fromkeys((lang, "en")):
-        words = [normalize(w) for w in catalog.messages.get(code, {}).get("keyword.numbers", "").split(",")]
-        if said in words:
-            return str(words.index(said) + 1)
-    return None
+    return vocabulary(catalog).numbers.get(lang, {}).get(said)
 
 
 def _choose(catalog: Catalog, state: State, value: str) -> Turn:
@@ -220,9 +217,9 @@ def _callback(catalog: Catalog, state: State, said: str) -> Turn:
     return _show(state, CALLBACK, Event("unclear"), notices=("unclear",))
 
 
-def option_words(catalog: Catalog, lang: str, option_goto: str, words: tuple[str, ...]) -> list[str]:
+def option_words(catalog: Catalog, lang: str, option_goto: str, words: tuple[str, ...] = ()) -> frozenset[str]:
     """All normalized words that choose an option, in the caller's language and English."""
-    return [normalize(w) for w in words + catalog.words(lang, f"{option_goto}.words") if normalize(w)]
+    return vocabulary(catalog).options.get((lang, option_goto), frozenset())
 
 
 def _contains(said: str, word: str) -> bool:
@@ -235,8 +232,7 @@ def match_option(catalog: Catalog, node: Node, lang: str, said: str) -> str | No
     for opt in node.options:
         if first == opt.digit and (said == first or not said[len(first):].strip().isdigit()):
             return opt.goto
-    hits = {opt.goto for opt in node.options
-            if any(_contains(said, w) for w in option_words(catalog, lang, opt.goto, opt.words))}
+    hits = {opt.goto for opt in node.options if any(_contains(said, w) for w in option_words(catalog, lang, opt.goto))}
     return hits.pop() if len(hits) == 1 else None
 
 

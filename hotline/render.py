@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import phonenumbers
 
@@ -51,6 +52,18 @@ def fill(catalog: Catalog, lang: str, channel: Channel, msg_id: str, **params: s
 def parts(catalog: Catalog, lang: str, channel: Channel, screen: Screen, *, after_hours: bool = False,
           **params: str) -> list[Part]:
     """Everything a screen says, in order: notices, body, listings, options, footer."""
+    return list(_parts(catalog, lang, channel, screen, after_hours, tuple(sorted(params.items()))))
+
+
+@lru_cache(maxsize=8192)
+def _parts(catalog: Catalog, lang: str, channel: Channel, screen: Screen, after_hours: bool,
+           param_items: tuple[tuple[str, str], ...]) -> tuple[Part, ...]:
+    """parts(), computed once per catalog, language, screen and parameters."""
+    return tuple(_compose(catalog, lang, channel, screen, after_hours, **dict(param_items)))
+
+
+def _compose(catalog: Catalog, lang: str, channel: Channel, screen: Screen, after_hours: bool,
+             **params: str) -> list[Part]:
 
     def part(msg_id: str, kind: str = "body", code: str = lang, **extra: str) -> Part:
         return Part(fill(catalog, code, channel, msg_id, **params, **extra), code, kind, msg_id)

@@ -3,16 +3,17 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from hotline.content.catalog import Catalog
-from hotline.detect import guess, keyword_language
-from hotline.engine import MAIN, Input, State, Turn, match_option, number_word, step
+from hotline.detect import guess
+from hotline.engine import MAIN, Input, Screen, State, Turn, match_option, number_word, step
 from hotline.render import fill, parts
 from hotline.segments import clean, measure, paginate
 from hotline.text import normalize
+from hotline.vocabulary import vocabulary
 
 COMMANDS = (("menu", "keyword.menu"), ("languages", "keyword.languages"), ("more", "keyword.more"))
-CARRIER = ("stop", "start", "help", "forget")   # honoured in every language, whatever the conversation's
 MAX_BODY = 1600
 
 
@@ -24,15 +25,7 @@ def tidy(body: str | None) -> str:
 
 def carrier_command(catalog: Catalog, body: str) -> tuple[str, str] | None:
     """STOP, START, HELP or ERASE in any served language: (command, the language of the word)."""
-    said = normalize(body)
-    if not said:
-        return None
-    for kind in CARRIER:
-        for language in catalog.languages:
-            words = catalog.messages.get(language.code, {}).get(f"keyword.{kind}", "")
-            if said in {normalize(w) for w in words.split(",") if w.strip()}:
-                return kind, language.code
-    return None
+    return vocabulary(catalog).carrier.get(normalize(body))
 
 
 def notice(catalog: Catalog, lang: str, msg_id: str) -> SmsReply:
@@ -55,11 +48,11 @@ def read(catalog: Catalog, state: State, body: str) -> Input:
     """What a text means in an ongoing conversation: a command, a language switch, or a choice."""
     said = normalize(body)
     lang = state.lang or "en"
-    for kind, msg_id in COMMANDS:
-        if said and said in {normalize(w) for w in catalog.words(lang, msg_id)}:
-            return Input(kind)
-    switch = keyword_language(catalog, body)
-    if switch and said in {normalize(k) for k in catalog.language(switch).keywords}:
+    command = vocabulary(catalog).commands.get(lang, {}).get(said)
+    if command:
+        return Input(command)
+    switch = vocabulary(catalog).keywords.get(said)
+    if switch:
         return Input("language", switch) if switch != lang else Input("menu")
     return Input("choose", body)
 
@@ -70,18 +63,26 @@ def begin(catalog: Catalog, body: str, remembered: str | None = None, chosen: st
     return State(channel="sms", lang=lang), Input("start", lang)
 
 
+@lru_cache(maxsize=4096)
+def pages(catalog: Catalog, lang: str, screen: Screen) -> tuple[SmsReply, ...]:
+    """Every page of a screen as text messages of at most three segments (computed once per catalog)."""
+    fold = catalog.language(lang).fold_accents
+    more = clean(fill(catalog, lang, "sms", "more"), fold)
+    lines = [clean(part.text, fold) for part in parts(catalog, lang, "sms", replace(screen, page=0))]
+    found = []
+    for text in paginate(lines, more):
+        sized = measure(text)
+        found.append(SmsReply(text, sized.encoding, sized.segments))
+    return tuple(found)
+
+
 def render(catalog: Catalog, turn: Turn) -> list[SmsReply]:
     """The text messages for a turn's screens, each cut to at most three segments."""
     lang = turn.state.lang or "en"
-    fold = catalog.language(lang).fold_accents
-    more = clean(fill(catalog, lang, "sms", "more"), fold)
     replies = []
     for screen in turn.screens:
-        lines = [clean(part.text, fold) for part in parts(catalog, lang, "sms", screen)]
-        pages = paginate(lines, more)
-        text = pages[min(screen.page, len(pages) - 1)]
-        sized = measure(text)
-        replies.append(SmsReply(text, sized.encoding, sized.segments))
+        screen_pages = pages(catalog, lang, screen)
+        replies.append(screen_pages[min(screen.page, len(screen_pages) - 1)])
     return replies
 
 

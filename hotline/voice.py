@@ -88,9 +88,12 @@ def _spoken(catalog: Catalog, turn: Turn, opens: dt.datetime | None) -> list[tup
         for code in (codes if turn.end or screen.node != LANGUAGES else codes[:1]):
             words = opening_words(catalog, code, opens) if opens else {}
             mine = parts(catalog, code, "voice", screen, after_hours=turn.state.after_hours, **words)
-            english = parts(catalog, "en", "voice", screen, after_hours=turn.state.after_hours,
-                            **(opening_words(catalog, "en", opens) if opens else {}))
-            said += list(zip(mine, english if len(english) == len(mine) else [None] * len(mine)))
+            english: list = [None] * len(mine)
+            if catalog.language(code).voice is None:   # only needed where a prompt might lack audio
+                twins = parts(catalog, "en", "voice", screen, after_hours=turn.state.after_hours,
+                              **(opening_words(catalog, "en", opens) if opens else {}))
+                english = twins if len(twins) == len(mine) else english
+            said += list(zip(mine, english))
     return said
 
 

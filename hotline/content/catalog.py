@@ -74,7 +74,7 @@ class Resource:
         return (self.phone,) + self.also
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)   # compared and hashed by identity: caches key on the catalog served
 class Catalog:
     """Everything the hotline says, immutable once loaded."""
 
