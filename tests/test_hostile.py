@@ -55,7 +55,8 @@ def test_any_keys_or_speech_on_a_call_get_twiml(twilio: TwilioClient, caller, di
 
 
 @SLOW
-@given(route=st.text(alphabet="abcdefghijklmnopqrstuvwxyz/._-%0123456789", max_size=40),
+@given(route=st.text(alphabet="abcdefghijklmnopqrstuvwxyz/._-%0123456789", max_size=40)
+       .filter(lambda r: not r.startswith("/")),   # "//x" would name a host to the test client
        method=st.sampled_from(["GET", "POST", "PUT", "DELETE"]))
 def test_unknown_routes_and_methods_are_never_5xx(app, route, method):
     response = app.test_client().open("/" + route, method=method)
