@@ -13,7 +13,7 @@ from hotline.content.watch import Watcher
 from hotline.content.problems import errors
 from hotline.sessions import Store, connect
 from hotline.settings import Settings
-from hotline.web import Hotline, audio, health, log_request, sms, start_request, voice  # noqa: F401
+from hotline.web import Hotline, audio, health, log_request, sms, staff, start_request, voice  # noqa: F401
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +42,12 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None, store: Sto
     detect.warm(catalog)
     app = Flask(__name__)
     app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1)
-    app.config["HOTLINE_CLOCK"] = clock or (lambda: dt.datetime.now(dt.timezone.utc))
-    app.extensions["hotline"] = hotline = Hotline(settings, catalog, store, watcher)
+    app.config["HOTLINE_CLOCK"] = clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
+    app.extensions["hotline"] = hotline = Hotline(settings, catalog, store, watcher, clock=clock)
     app.before_request(start_request)
     app.before_request(hotline.refresh)
     app.after_request(log_request)
-    for blueprint in (sms.bp, voice.bp, health.bp, audio.bp):
+    for blueprint in (sms.bp, voice.bp, health.bp, audio.bp, staff.bp):
         app.register_blueprint(blueprint)
     return app
 

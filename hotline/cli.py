@@ -216,6 +216,35 @@ def callbacks(clear: bool) -> None:
 
 
 @main.command()
+@click.option("--days", default=30, show_default=True, type=click.IntRange(1, 400), help="How many days back.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV (one row a day) instead of a table.")
+def stats(days: int, as_csv: bool) -> None:
+    """Usage counts by day, channel, language, topic and outcome: no phone numbers, hashes or text."""
+    import csv as csv_module
+    import datetime as dt
+
+    from hotline.sessions import Store, connect
+    from hotline.stats import Stats, Table
+
+    settings = _settings()
+    if settings.redis_url is None:
+        raise click.ClickException("REDIS_URL is not set: counts are kept in the Redis the hotline uses")
+    table = Table.of(Stats(Store(connect(settings.redis_url), settings.secret)).days(dt.date.today(), days))
+    if as_csv:
+        writer = csv_module.writer(sys.stdout)
+        writer.writerow(["day"] + table.columns)
+        for day, values in table.rows:
+            writer.writerow([day.isoformat()] + values)
+        return
+    click.echo(f"last {days} days: texts {table.totals('sms').get('', 0)}, calls {table.totals('voice').get('', 0)}")
+    for title, prefix in (("languages (texts)", "sms:lang:"), ("languages (calls)", "voice:lang:"),
+                          ("topics", "topic:"), ("outcomes", "outcome:")):
+        totals = table.totals(prefix)
+        if totals:
+            click.echo(f"{title}: " + ", ".join(f"{name} {n}" for name, n in totals.items()))
+
+
+@main.command()
 @click.option("--from", "number", required=True, help="The phone number the texts come from.")
 @click.option("--lang", default=None, help="Start the conversation in this language (a code such as es).")
 @click.option("--json", "as_json", is_flag=True, help="Print each reply as one line of JSON.")

@@ -120,10 +120,14 @@ def test_callback_request_end_to_end(twilio, redis_client, redis_url, now):
     raw = redis_client.get(keys[0])
     assert CALLER.encode() not in raw and CALLER[2:].encode() not in raw   # encrypted
     assert 13 * 86400 < redis_client.ttl(keys[0]) <= 14 * 86400
-    store = Store(connect(redis_url), SECRET)
-    (request,) = Callbacks(store).pending()
-    assert request.number == CALLER and request.lang == "en" and request.requested_at == now.value
-    assert Callbacks(Store(connect(redis_url), b"another secret")).pending() == []   # no one else can read it
+    store, other = Store(connect(redis_url), SECRET), Store(connect(redis_url), b"another secret")
+    try:
+        (request,) = Callbacks(store).pending()
+        assert request.number == CALLER and request.lang == "en" and request.requested_at == now.value
+        assert Callbacks(other).pending() == []   # no one else can read it
+    finally:
+        store.client.close()
+        other.client.close()
 
     env = {**os.environ, "REDIS_URL": redis_url, "HOTLINE_SECRET": SECRET.decode()}
     listed = subprocess.run([sys.executable, "-m", "hotline.cli", "callbacks"], capture_output=True, text=True, env=env)

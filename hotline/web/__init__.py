@@ -13,6 +13,7 @@ from hotline.content.catalog import Catalog
 from hotline.content.problems import errors
 from hotline.content.watch import Watcher
 from hotline.sessions import Store
+from hotline.stats import Stats, fields_for
 from hotline.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,23 @@ class Hotline:
     catalog: Catalog
     store: Store
     watcher: Watcher | None = field(default=None, repr=False)
+    stats: Stats | None = field(default=None, repr=False)
+    clock: object = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.stats = self.stats or Stats(self.store)
+
+    def today(self):
+        """Today's date where the Welcome Center is (the schedule's time zone)."""
+        now = self.clock()
+        zone = getattr(self.catalog.schedule, "timezone", None)
+        return (now.astimezone(zone) if zone else now).date()
+
+    def count(self, channel: str, lang: str | None, events=(), outcomes=(), new: bool = True) -> None:
+        """Count an answered webhook: channel, language, topics reached and notable outcomes; no identity."""
+        topics = [e.value for e in events if e.name == "topic" and e.value != "main"]
+        outcomes = list(outcomes) + [e.name for e in events if e.name in ("callback", "connect")]
+        self.stats.count(self.today(), fields_for(channel, lang, topics, outcomes, new))
 
     def refresh(self) -> None:
         """Pick up changed content files; a change with errors is refused and the last good content kept."""

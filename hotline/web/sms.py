@@ -22,17 +22,23 @@ def fallback(catalog) -> MessagingResponse:
 protect(bp, fallback)
 
 
-@bp.post("/sms")
-def incoming():
-    """Answer one text message."""
+def answer(number: str, body: str, media: bool = False, lang: str | None = None):
+    """One text through the hotline, counted and noted: the TwiML and what happened (webhook and simulator)."""
     app = hotline()
-    media = request.form.get("NumMedia", "0").strip() not in ("", "0")
-    done = conversation.text(app.catalog, app.store, request.form.get("From", ""), request.form.get("Body", ""),
-                             media=media)
+    done = conversation.text(app.catalog, app.store, number, body, lang=lang, media=media)
     response = MessagingResponse()
     for reply in done.replies:
         response.message(reply.text)
+    app.count("sms", done.lang, done.turn.events if done.turn else (), [done.outcome])
     note(lang=done.lang, node=done.turn.state.node if done.turn else None, outcome=done.outcome,
          stored=done.stored, segments=sum(r.segments for r in done.replies),
          encoding=",".join(sorted({r.encoding for r in done.replies})))
+    return response, done
+
+
+@bp.post("/sms")
+def incoming():
+    """Answer one text message."""
+    media = request.form.get("NumMedia", "0").strip() not in ("", "0")
+    response, _ = answer(request.form.get("From", ""), request.form.get("Body", ""), media)
     return twiml(response)

@@ -1,0 +1,113 @@
+"""Staff pages: the simulator (/simulator) and usage counts (/stats), behind HOTLINE_ADMIN_TOKEN."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import secrets
+from urllib.parse import parse_qs, urlparse
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
+
+from hotline.stats import Table
+from hotline.web import hotline, sms, voice
+from hotline.web.access import remember_token, require_staff
+
+bp = Blueprint("staff", __name__)
+bp.before_request(require_staff)
+bp.after_request(remember_token)
+RTL = {"ar", "ps", "prs"}
+TIMES = {   # what the simulator's "time of day" means, in the Welcome Center's time zone
+    "after hours": (dt.time(21, 0), 0),
+    "open hours": (dt.time(10, 0), 0),
+    "holiday": None,
+}
+
+
+def _days() -> Table:
+    app = hotline()
+    days = int(request.args.get("days", "30")) if request.args.get("days", "30").isdigit() else 30
+    return Table.of(app.stats.days(app.today(), max(1, min(days, 400))))
+
+
+@bp.get("/stats")
+def stats():
+    """Counts of the last 30 days by language and topic, with no identities."""
+    table = _days()
+    languages = {**table.totals("sms:lang:")}
+    for code, n in table.totals("voice:lang:").items():
+        languages[code] = languages.get(code, 0) + n
+    return render_template("stats.html", table=table, languages=dict(sorted(languages.items(), key=lambda i: -i[1])),
+                           topics=table.totals("topic:"), outcomes=table.totals("outcome:"),
+                           names={l.code: l.name for l in hotline().catalog.languages})
+
+
+@bp.get("/stats.csv")
+def stats_csv():
+    """The same counts as a spreadsheet."""
+    table = _days()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["day"] + table.columns)
+    for day, values in table.rows:
+        writer.writerow([day.isoformat()] + values)
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=hotline-stats.csv"})
+
+
+@bp.get("/simulator")
+def simulator():
+    """A phone on the screen: text the hotline, or call it, exactly as a family would."""
+    catalog = hotline().catalog
+    return render_template("simulator.html", languages=catalog.languages, rtl=RTL,
+                           session=secrets.token_hex(4), times=list(TIMES))
+
+
+def _when(choice: str) -> dt.datetime:
+    """A moment of the chosen kind: the next weekday at 10:00 or 21:00, or a holiday at 10:00."""
+    app = hotline()
+    schedule = app.catalog.schedule
+    zone = schedule.timezone if schedule else dt.timezone.utc
+    now = current_app.config["HOTLINE_CLOCK"]().astimezone(zone)
+    if choice == "holiday" and schedule and schedule.closed:
+        day = schedule.closed[0]
+        return dt.datetime(day.year or now.year, day.month, day.day, 10, 0, tzinfo=zone)
+    if choice in ("open hours", "after hours"):
+        day = now.date()
+        while day.weekday() >= 5:
+            day += dt.timedelta(days=1)
+        clock = TIMES[choice][0]
+        return dt.datetime.combine(day, clock, zone)
+    return now
+
+
+def _number(session: str) -> str:
+    """A made-up number for this simulator tab (555 numbers are never real lines)."""
+    digits = "".join(c for c in session if c.isdigit())[:4].ljust(4, "0")
+    return f"+1860555{digits}"
+
+
+@bp.post("/simulator/sms")
+def simulator_sms():
+    """One text through the same code as /sms; the replies with their segments and encoding."""
+    data = request.get_json(silent=True) or {}
+    response, done = sms.answer(_number(str(data.get("session", ""))), str(data.get("body", ""))[:1600],
+                                lang=data.get("lang") or None)
+    return jsonify(twiml=str(response), lang=done.lang, rtl=done.lang in RTL,
+                   replies=[{"text": r.text, "segments": r.segments, "encoding": r.encoding} for r in done.replies])
+
+
+@bp.post("/simulator/voice")
+def simulator_voice():
+    """A call, or a key or words at a prompt, through the same code as /voice; the TwiML as Twilio gets it."""
+    data = request.get_json(silent=True) or {}
+    number, when = _number(str(data.get("session", ""))), _when(str(data.get("when", "")))
+    action = str(data.get("action") or "")
+    if not action:
+        document = voice.call(number, "+18605550000", now=when)
+    elif urlparse(action).path == "/voice/forwarded":      # the simulated Welcome Center does not answer
+        document = voice.not_answered(number)
+    else:
+        query = {k: v[0] for k, v in parse_qs(urlparse(action).query).items()}
+        document = voice.prompt(number, query, data.get("digits"), data.get("speech"), now=when)
+    return jsonify(twiml=str(document))
