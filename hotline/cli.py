@@ -229,7 +229,10 @@ def stats(days: int, as_csv: bool) -> None:
     settings = _settings()
     if settings.redis_url is None:
         raise click.ClickException("REDIS_URL is not set: counts are kept in the Redis the hotline uses")
-    table = Table.of(Stats(Store(connect(settings.redis_url), settings.secret)).days(dt.date.today(), days))
+    catalog, _ = load(settings.content_dir, keep_errors=True)
+    zone = getattr(catalog.schedule, "timezone", None) if catalog else None
+    today = dt.datetime.now(zone).date() if zone else dt.date.today()   # days as the Welcome Center counts them
+    table = Table.of(Stats(Store(connect(settings.redis_url), settings.secret)).days(today, days))
     if as_csv:
         writer = csv_module.writer(sys.stdout)
         writer.writerow(["day"] + table.columns)

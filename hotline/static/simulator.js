@@ -23,6 +23,7 @@
     if (meta) {
       const small = document.createElement("span");
       small.className = "meta";
+      small.dir = "ltr";
       small.textContent = meta;
       item.appendChild(small);
     }

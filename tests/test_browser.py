@@ -1,0 +1,111 @@
+"""The simulator and stats pages in a real browser: Debian's Chromium, driven by Playwright, headless."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+NEEDED = bool(os.environ.get("HOTLINE_REQUIRE_BROWSER"))
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not NEEDED,
+                                reason="needs Debian's chromium (apt-get install chromium); CI installs and requires it")
+SHOTS = Path(__file__).resolve().parent.parent / "test-results"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def server(redis_url, redis_client, tmp_path):
+    port = _port()
+    env = {**os.environ, "REDIS_URL": redis_url, "HOTLINE_SECRET": "browser-test", "TWILIO_AUTH_TOKEN": "x"}
+    env.pop("HOTLINE_ADMIN_TOKEN", None)
+    log = (tmp_path / "server.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "hotline.cli", "serve", "--port", str(port)], env=env,
+                            stdout=log, stderr=log)
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=10)
+    log.close()
+
+
+@pytest.fixture
+def page(request):
+    assert Path(CHROMIUM).exists(), "chromium is required here (HOTLINE_REQUIRE_BROWSER is set)"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 390, "height": 844})   # a phone-sized screen
+        yield page
+        if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
+            SHOTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(SHOTS / f"{request.node.name}.png"), full_page=True)
+        browser.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
+def test_text_call_and_stats_in_a_real_browser(server, page):
+    page.goto(f"{server}/simulator")
+    page.fill("#body", "hola")
+    page.keyboard.press("Enter")                                      # keyboard only
+    page.wait_for_selector("#thread li.hotline")
+    reply = page.locator("#thread li.hotline").first
+    assert "Responda con un numero" in reply.inner_text() and "GSM-7" in reply.inner_text()
+
+    page.fill("#body", "مرحبا")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelectorAll('#thread li.hotline').length >= 2")
+    arabic = page.locator("#thread li.hotline").nth(1)
+    assert arabic.evaluate("el => getComputedStyle(el).direction") == "rtl"
+    assert "UCS-2" in arabic.inner_text()
+
+    page.select_option("#when", "after hours")
+    page.click("#call")                                               # the same phone: a returning caller
+    page.wait_for_function("document.querySelector('#heard').innerText.includes('اضغط')")   # heard in Arabic
+    page.click("button[data-key='*']")                                # another language
+    page.wait_for_function("document.querySelector('#heard').innerText.includes('For English, press 1.')")
+    page.click("button[data-key='1']")                                # English
+    page.wait_for_function("document.querySelector('#heard').innerText.includes('press 4')")
+    page.click("button[data-key='4']")                                # free legal help
+    page.wait_for_function("document.querySelector('#heard').innerText.includes('For immigration legal help')")
+    assert "8 6 0, 5 4 1, 5 0 3 0" in page.inner_text("#heard")
+
+    page.goto(f"{server}/stats")
+    assert page.inner_text("#texts") == "2" and page.inner_text("#calls") == "1"
+    assert "legal" in page.inner_text("#by-topic") and "العربية" in page.inner_text("#by-language")
+
+
+def test_a_call_in_haitian_creole_plays_audio(server, page):
+    page.goto(f"{server}/simulator")
+    page.click("#call")
+    page.wait_for_selector("#heard li.prompt")
+    page.click("button[data-key='4']")                                # Kreyòl, by audio
+    page.wait_for_function("document.querySelector('#heard').innerText.includes('/audio/ht/')")
+    first_audio = page.locator("#heard li.prompt", has_text="♪").first.locator(".meta").inner_text()
+    status = page.evaluate(f"fetch('{first_audio}').then(r => r.status)")
+    assert status == 200

@@ -1,0 +1,108 @@
+"""Staff pages: access, counts without identities, the simulator's endpoints."""
+from __future__ import annotations
+
+import io
+import logging
+import os
+import subprocess
+import sys
+
+from hotline.app import create_app
+from hotline.logs import JsonFormatter
+from hotline.settings import Settings
+from tests.conftest import TOKEN
+from tests.twilio_client import Call
+
+LOCAL = {"REMOTE_ADDR": "127.0.0.1"}
+ELSEWHERE = {"REMOTE_ADDR": "203.0.113.9"}
+
+
+def test_without_admin_token_only_this_machine(app):
+    client = app.test_client()
+    for page in ("/simulator", "/stats", "/stats.csv"):
+        assert client.get(page, environ_base=LOCAL).status_code == 200
+        assert client.get(page, environ_base=ELSEWHERE).status_code == 403
+    assert client.post("/simulator/sms", json={"body": "hola"}, environ_base=ELSEWHERE).status_code == 403
+
+
+def test_admin_token_guards_the_pages_and_is_never_logged(settings, redis_client):
+    app = create_app(Settings(**{**settings.__dict__, "admin_token": "s3cret-admin"}))
+    client = app.test_client()
+    captured = io.StringIO()
+    handler = logging.StreamHandler(captured)
+    handler.setFormatter(JsonFormatter())
+    logging.getLogger("hotline").addHandler(handler)
+    try:
+        assert client.get("/stats", environ_base=ELSEWHERE).status_code == 401
+        assert client.get("/stats?token=wrong-guess", environ_base=ELSEWHERE).status_code == 401
+        assert client.get("/stats", headers={"Authorization": "Bearer wrong-guess"}).status_code == 401
+    finally:
+        logging.getLogger("hotline").removeHandler(handler)
+    assert "wrong-guess" not in captured.getvalue() and "refused" in captured.getvalue()
+    assert client.get("/stats", headers={"Authorization": "Bearer s3cret-admin"}, environ_base=ELSEWHERE).status_code == 200
+    page = client.get("/simulator?token=s3cret-admin", environ_base=ELSEWHERE)
+    assert page.status_code == 200 and "HttpOnly" in page.headers["Set-Cookie"]
+    assert client.get("/stats", environ_base=ELSEWHERE).status_code == 200     # the cookie from the link
+
+
+def test_stats_count_languages_topics_and_outcomes_without_identities(app, twilio, redis_client):
+    for number, words in (("+18605550301", ["مرحبا", "4"]), ("+18605550302", ["bonjou mwen bezwen èd", "1", "STOP"])):
+        for body in words:
+            twilio.text(number, body)
+    call = Call(twilio, "+18605550303")
+    call.start()
+    call.press("4")            # Haitian Creole, by audio
+    call.press("6")            # report discrimination
+    page = app.test_client().get("/stats", environ_base=LOCAL).get_data(as_text=True)
+    assert 'id="texts">5<' in page and 'id="calls">1<' in page
+    assert "العربية (ar)" in page and "Kreyòl ayisyen (ht)" in page
+    assert "legal" in page and "report" in page and "opted out: 1" in page
+    keys = [k.decode() for k in redis_client.scan_iter("hotline:stats:*")]
+    assert len(keys) == 1 and redis_client.ttl(keys[0]) > 399 * 86400
+    fields = {k.decode(): int(v) for k, v in redis_client.hgetall(keys[0]).items()}
+    assert fields["sms:lang:ar"] == 2 and fields["topic:legal"] == 1 and fields["voice:lang:ht"] == 1
+    everything = " ".join(fields) + page
+    for number in ("+18605550301", "8605550302", "5550303"):
+        assert number not in everything
+    assert not any(len(part) >= 16 and all(c in "0123456789abcdef" for c in part)   # no hashes either
+                   for field in fields for part in field.split(":"))
+    csv = app.test_client().get("/stats.csv", environ_base=LOCAL).get_data(as_text=True)
+    assert csv.startswith("\ufeffday,") and "sms:lang:ar" in csv.splitlines()[0]
+
+
+def test_stats_command(app, twilio, redis_url, redis_client, now):
+    import datetime as dt
+
+    now.value = dt.datetime.now(dt.timezone.utc)
+    twilio.text("+18605550304", "hola")
+    twilio.text("+18605550304", "4")
+    app.extensions["hotline"].stats.flush()      # a worker writes its counts every 2 seconds
+    env = {**os.environ, "REDIS_URL": redis_url, "HOTLINE_SECRET": "x"}
+    table = subprocess.run([sys.executable, "-m", "hotline.cli", "stats"], capture_output=True, text=True, env=env)
+    assert table.returncode == 0 and "texts 2" in table.stdout and "es 2" in table.stdout and "legal 1" in table.stdout
+    csv = subprocess.run([sys.executable, "-m", "hotline.cli", "stats", "--csv", "--days", "3"],
+                         capture_output=True, text=True, env=env)
+    assert csv.stdout.splitlines()[0].startswith("day,") and len(csv.stdout.splitlines()) == 4
+
+
+def test_simulator_texts_through_the_sms_path(app):
+    client = app.test_client()
+    reply = client.post("/simulator/sms", json={"session": "a1", "body": "مرحبا"}, environ_base=LOCAL).get_json()
+    assert reply["lang"] == "ar" and reply["rtl"] is True
+    (first,) = reply["replies"]
+    assert first["encoding"] == "UCS-2" and 1 <= first["segments"] <= 3 and "مساعدة قانونية" in first["text"]
+    assert "<Message>" in reply["twiml"]
+    chosen = client.post("/simulator/sms", json={"session": "b2", "body": "hi", "lang": "pt"}, environ_base=LOCAL)
+    assert "Ajuda juridica" in chosen.get_json()["replies"][0]["text"]
+
+
+def test_simulator_calls_at_the_chosen_time(app):
+    client = app.test_client()
+    holiday = client.post("/simulator/voice", json={"session": "c3", "when": "holiday"}, environ_base=LOCAL).get_json()
+    assert "<Gather" in holiday["twiml"] and "For English, press 1." in holiday["twiml"]
+    action = holiday["twiml"].split('action="')[1].split('"')[0].replace("&amp;", "&")
+    menu = client.post("/simulator/voice", json={"session": "c3", "when": "holiday", "action": action, "digits": "1"},
+                       environ_base=LOCAL).get_json()["twiml"]
+    assert "The Welcome Center is closed now." in menu
+    open_hours = client.post("/simulator/voice", json={"session": "d4", "when": "open hours"}, environ_base=LOCAL)
+    assert "<Dial" in open_hours.get_json()["twiml"]
