@@ -201,7 +201,8 @@ def callbacks(clear: bool) -> None:
     if settings.redis_url is None:
         raise click.ClickException("REDIS_URL is not set: call-back requests are kept in the Redis the hotline "
                                    "uses; run this where REDIS_URL and HOTLINE_SECRET are set as for the server")
-    requests = Callbacks(Store(connect(settings.redis_url), settings.secret)).pending()
+    kept = Callbacks(Store(connect(settings.redis_url), settings.secret))
+    requests = kept.pending()
     if not requests:
         click.echo("no call-back requests")
         return
@@ -209,8 +210,7 @@ def callbacks(clear: bool) -> None:
     for req in requests:
         click.echo(f"{req.requested_at:%Y-%m-%d %H:%M}     {req.lang:<9} {req.number}")
     if clear:
-        store_callbacks = Callbacks(Store(connect(settings.redis_url), settings.secret))
-        click.echo(f"cleared {store_callbacks.clear(requests)} requests")
+        click.echo(f"cleared {kept.clear(requests)} requests")
     else:
         click.echo(f"{len(requests)} requests; kept 14 days. After calling back, run `hotline callbacks --clear`.")
 

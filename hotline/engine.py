@@ -98,6 +98,11 @@ class Turn:
     end: bool = False
 
 
+def with_notice(turn: Turn, notice: str) -> Turn:
+    """The same turn with a notice said or shown before each of its screens."""
+    return replace(turn, screens=tuple(replace(s, notices=(notice,) + s.notices) for s in turn.screens))
+
+
 def step(catalog: Catalog, state: State, event: Input) -> Turn:
     """Advance a conversation by one input."""
     if state.lang is not None and not catalog.has_language(state.lang):

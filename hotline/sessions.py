@@ -85,16 +85,20 @@ class Store:
     def _opt_out_key(self, number: str) -> str:
         return f"{PREFIX}:optout:{self.caller(number)}"
 
+    def _load_keys(self, number: str, channel: str) -> tuple[str, ...]:
+        """session, language, opt-out and this minute's rate key of a number: one keyed hash for all."""
+        who, minute = self.caller(number), int(time.time() // 60)
+        return (f"{PREFIX}:{channel}:{who}", f"{PREFIX}:lang:{who}", f"{PREFIX}:optout:{who}",
+                f"{PREFIX}:rate:{who}:{minute}", f"{PREFIX}:rate:all:{minute}")
+
     def load(self, number: str, channel: str = "sms") -> Loaded:
         """The caller's conversation, language, opt-out and rate counts, in one round trip; empty if Redis is down."""
         if not self.available():
             return Loaded(None, None, ok=False)
-        session_key, lang_key = self._keys(number, channel)
-        minute = int(time.time() // 60)
-        mine, everyone = f"{PREFIX}:rate:{self.caller(number)}:{minute}", f"{PREFIX}:rate:all:{minute}"
+        session_key, lang_key, opt_out_key, mine, everyone = self._load_keys(number, channel)
         try:
             with self.client.pipeline(transaction=False) as pipe:
-                pipe.mget(session_key, lang_key, self._opt_out_key(number))
+                pipe.mget(session_key, lang_key, opt_out_key)
                 pipe.incr(mine)
                 pipe.expire(mine, 120)
                 pipe.incr(everyone)

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from hotline.content.catalog import Catalog
 from hotline.detect import guess
-from hotline.engine import MAIN, Input, Screen, State, Turn, match_option, number_word, step
+from hotline.engine import MAIN, Input, Screen, State, Turn, match_option, number_word, step, with_notice
 from hotline.render import fill, parts
 from hotline.segments import clean, measure, paginate
 from hotline.text import normalize
@@ -114,5 +114,5 @@ def respond(catalog: Catalog, state: State | None, body: str, remembered: str | 
         event = Input("menu") if event.kind == "choose" else event
     turn = step(catalog, state, event)
     if media and not normalize(body):   # a picture with no words: say so, then the menu
-        turn = replace(turn, screens=tuple(replace(s, notices=("media",) + s.notices) for s in turn.screens))
+        turn = with_notice(turn, "media")
     return turn, render(catalog, turn)

@@ -14,7 +14,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from hotline.audio import clip
 from hotline.content.catalog import Catalog
-from hotline.engine import CONNECT, LANGUAGES, MAIN, Input, Screen, State, Turn, option_words, step
+from hotline.engine import CONNECT, LANGUAGES, MAIN, Input, Screen, State, Turn, option_words, step, with_notice
 from hotline.render import Part, fill, parts
 from hotline.when import opening_words
 
@@ -32,9 +32,7 @@ def start(catalog: Catalog, remembered: str | None, after_hours: bool = False) -
     known = remembered if remembered and any(l.code == remembered for l in catalog.offered("voice")) else None
     state = State(channel="voice", lang=known, after_hours=after_hours)
     turn = step(catalog, state, Input("start", known or ""))
-    if after_hours and known:
-        turn = Turn(tuple(Screen(s.node, ("closed",) + s.notices, s.page) for s in turn.screens), turn.state, turn.events)
-    return turn
+    return with_notice(turn, "closed") if after_hours and known else turn
 
 
 def read(state: State, digits: str | None, speech: str | None) -> Input:
@@ -56,9 +54,8 @@ def resume(catalog: Catalog, raw_state: str | None, digits: str | None, speech: 
     if state is None:
         return start(catalog, None)
     turn = step(catalog, state, Input("repeat") if returning else read(state, digits, speech))
-    if state.after_hours and any(e.name == "language" for e in turn.events):
-        turn = Turn(tuple(Screen(s.node, ("closed",) + s.notices, s.page) for s in turn.screens), turn.state, turn.events)
-    return turn
+    chose_language = any(e.name == "language" for e in turn.events)
+    return with_notice(turn, "closed") if state.after_hours and chose_language else turn
 
 
 def _say(container, catalog: Catalog, part: Part, english: Part | None = None) -> None:

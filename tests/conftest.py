@@ -32,34 +32,48 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+class RedisServer:
+    """A throwaway redis-server on a free port, nothing kept on disk; it can be stopped and started again."""
+
+    def __init__(self, workdir: Path):
+        self.port, self.dir, self.proc = _free_port(), workdir, None
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> "RedisServer":
+        self.proc = subprocess.Popen([shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1",
+                                      "--save", "", "--appendonly", "no", "--dir", str(self.dir)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = redis.Redis.from_url(self.url)
+        try:
+            for _ in range(100):
+                try:
+                    client.ping()
+                    return self
+                except redis.ConnectionError:
+                    time.sleep(0.05)
+        finally:
+            client.close()
+        self.stop()
+        pytest.fail("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory):
     """A Redis the suite may write to: $REDIS_URL, else a redis-server started on a free port."""
     if os.environ.get("REDIS_URL"):
         yield os.environ["REDIS_URL"]
         return
-    binary = shutil.which("redis-server")
-    if binary is None:
+    if shutil.which("redis-server") is None:
         pytest.fail("redis-server is not on PATH and REDIS_URL is not set: install redis-server "
                     "(apt-get install redis-server) or point REDIS_URL at a Redis the tests may write to")
-    port = _free_port()
-    workdir = tmp_path_factory.mktemp("redis")
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", str(workdir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    else:
-        proc.kill()
-        pytest.fail("redis-server did not start")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server.url
+    server.stop()
 
 
 @pytest.fixture
@@ -69,7 +83,23 @@ def redis_client(redis_url):
     keys = list(client.scan_iter(match="hotline:*"))
     if keys:
         client.delete(*keys)
-    return client
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def make_app(now):
+    """create_app for a test, with the test's clock; the apps' Redis connections are closed afterwards."""
+    made = []
+
+    def make(settings, **kwargs):
+        kwargs.setdefault("clock", now)
+        made.append(create_app(settings, **kwargs))
+        return made[-1]
+
+    yield make
+    for app in made:
+        app.extensions["hotline"].store.client.close()
 
 
 @pytest.fixture
@@ -114,8 +144,8 @@ def now():
 
 
 @pytest.fixture
-def app(settings, redis_client, now):
-    return create_app(settings, clock=now)
+def app(settings, redis_client, make_app):
+    return make_app(settings)
 
 
 @pytest.fixture

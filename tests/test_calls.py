@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from hotline.app import create_app
 from hotline.callbacks import Callbacks
 from hotline.sessions import Store, connect
 from hotline.settings import Settings
@@ -77,10 +76,10 @@ def test_a_holiday_is_closed(twilio, now):
     assert "It opens Monday at 8:00" in english_menu(twilio)
 
 
-def test_a_one_off_closure_is_closed(content_copy, settings, redis_client, now):
+def test_a_one_off_closure_is_closed(content_copy, settings, redis_client, now, make_app):
     edit(content_copy / "prompts/schedule.yaml", "closures: []", "closures:\n  - { date: 2026-11-30, name: Snow day }")
     now.value = at(2026, 11, 30, 10, 0)
-    app = create_app(Settings(**{**settings.__dict__, "content_dir": content_copy}), clock=now)
+    app = make_app(Settings(**{**settings.__dict__, "content_dir": content_copy}))
     client = TwilioClient(app.test_client(), TOKEN)
     assert client.call(CALLER).root.find("Dial") is None
     assert "It opens Tuesday at 8:00" in english_menu(client)
@@ -203,7 +202,7 @@ def test_hotline_audio_renders_changed_prompts_as_8khz_mono(content_copy):
     assert "ps: 0 of" in report and "needs recordings" in report and "sw: 62 of 62" in report
 
 
-def test_recordings_make_pashto_callable_and_win_over_rendered_audio(content_copy, settings, redis_client, now):
+def test_recordings_make_pashto_callable_and_win_over_rendered_audio(content_copy, settings, redis_client, now, make_app):
     from hotline import audio
     from hotline.content import load
 
@@ -222,7 +221,7 @@ def test_recordings_make_pashto_callable_and_win_over_rendered_audio(content_cop
     recorded.parent.mkdir(parents=True, exist_ok=True)
     recorded.write_bytes(sample)
 
-    app = create_app(Settings(**{**settings.__dict__, "content_dir": content_copy}), clock=now)
+    app = make_app(Settings(**{**settings.__dict__, "content_dir": content_copy}))
     catalog = app.extensions["hotline"].catalog
     assert audio.clip(catalog, swahili).startswith("recorded/")      # a person's recording wins
     assert audio.missing(catalog, "ps") == []

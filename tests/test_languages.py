@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from hotline.app import create_app
 from hotline.content import load
 from hotline.engine import LANGUAGES, Screen, State, Turn
 from hotline.segments import clean
@@ -71,7 +70,7 @@ def test_the_main_menu_is_one_message_in_every_language(code):
     assert expected_more not in reply.text
 
 
-def test_a_thirteenth_language_is_one_file_and_one_line(content_copy, settings, redis_client):
+def test_a_thirteenth_language_is_one_file_and_one_line(content_copy, settings, redis_client, make_app):
     tmp_path = content_copy
     with (tmp_path / "prompts/languages.yaml").open("a", encoding="utf-8") as out:
         out.write("\n  - { code: fr, name: Français, keywords: [FRANCAIS, BONJOUR], detect: FRENCH,"
@@ -83,7 +82,7 @@ def test_a_thirteenth_language_is_one_file_and_one_line(content_copy, settings, 
         "_meta: { translator: test, method: draft, reviewed: null, needs_review: true }\n" + french, encoding="utf-8")
     catalog, problems = load(tmp_path)
     assert catalog is not None, [str(p) for p in problems if p.severity == "error"]
-    app = create_app(Settings(**{**settings.__dict__, "content_dir": tmp_path}))
+    app = make_app(Settings(**{**settings.__dict__, "content_dir": tmp_path}))
     client = TwilioClient(app.test_client(), TOKEN)
     assert "Aide juridique gratuite" in client.text("+18605550160", "bonjour").messages[0]
     call = Call(client, "+18605550161")

@@ -4,66 +4,29 @@ from __future__ import annotations
 import io
 import json
 import logging
-import shutil
-import socket
-import subprocess
-import time
 
 import pytest
 import redis
 
 from hotline import conversation
-from hotline.app import create_app
 from hotline.logs import JsonFormatter
 from hotline.settings import Settings
-from tests.conftest import TOKEN
+from tests.conftest import TOKEN, RedisServer
 from tests.twilio_client import Call, TwilioClient
 
 NUMBER = "+18605550177"
 
 
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class OwnRedis:
-    """A redis-server of the test's own, to stop and start again."""
-
-    def __init__(self, tmp_path):
-        self.port, self.dir, self.proc = _port(), tmp_path, None
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self):
-        self.proc = subprocess.Popen([shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1",
-                                      "--save", "", "--appendonly", "no", "--dir", str(self.dir)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        client = redis.Redis.from_url(self.url)
-        for _ in range(100):
-            try:
-                client.ping()
-                return
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
-
-
 @pytest.fixture
 def own_redis(tmp_path):
-    server = OwnRedis(tmp_path)
-    server.start()
+    """A redis-server of the test's own, to stop and start again."""
+    server = RedisServer(tmp_path).start()
     yield server
-    if server.proc.poll() is None:
-        server.stop()
+    server.stop()
 
 
-def test_redis_outage_and_recovery(own_redis, settings, now):
-    app = create_app(Settings(**{**settings.__dict__, "redis_url": own_redis.url}), clock=now)
+def test_redis_outage_and_recovery(own_redis, settings, now, make_app):
+    app = make_app(Settings(**{**settings.__dict__, "redis_url": own_redis.url}))
     client, store = TwilioClient(app.test_client(), TOKEN), app.extensions["hotline"].store
     client.text(NUMBER, "hola")
     assert app.test_client().get("/healthz").get_json()["status"] == "ok"
@@ -97,8 +60,8 @@ def test_one_number_flooding_gets_no_replies_others_still_do(twilio, redis_clien
     assert twilio.text("+18605550178", "hola").messages
 
 
-def test_the_whole_hotline_has_a_ceiling_per_minute(settings, redis_client, now):
-    app = create_app(Settings(**{**settings.__dict__, "rate_per_minute": 5}), clock=now)
+def test_the_whole_hotline_has_a_ceiling_per_minute(settings, redis_client, now, make_app):
+    app = make_app(Settings(**{**settings.__dict__, "rate_per_minute": 5}))
     client = TwilioClient(app.test_client(), TOKEN)
     answered = [bool(client.text(f"+1860555{n:04d}", "hola").messages) for n in range(8)]
     assert answered == [True] * 5 + [False] * 3
@@ -120,8 +83,8 @@ def test_a_replayed_signature_with_other_parameters_is_refused(twilio, redis_cli
     assert twilio.post("/voice", params, signature=signature).status == 403          # another URL
 
 
-def test_wrong_token_is_refused(settings, redis_client):
-    app = create_app(settings)
+def test_wrong_token_is_refused(settings, redis_client, make_app):
+    app = make_app(settings)
     wrong = TwilioClient(app.test_client(), "not-the-token")
     assert wrong.text(NUMBER, "hola").status == 403
 

@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 
-from hotline.app import create_app
 from hotline.logs import JsonFormatter
 from hotline.settings import Settings
 from tests.conftest import TOKEN
@@ -25,8 +24,8 @@ def test_without_admin_token_only_this_machine(app):
     assert client.post("/simulator/sms", json={"body": "hola"}, environ_base=ELSEWHERE).status_code == 403
 
 
-def test_admin_token_guards_the_pages_and_is_never_logged(settings, redis_client):
-    app = create_app(Settings(**{**settings.__dict__, "admin_token": "s3cret-admin"}))
+def test_admin_token_guards_the_pages_and_is_never_logged(settings, redis_client, make_app):
+    app = make_app(Settings(**{**settings.__dict__, "admin_token": "s3cret-admin"}))
     client = app.test_client()
     captured = io.StringIO()
     handler = logging.StreamHandler(captured)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from hotline.app import create_app
 from hotline.content import load
 from hotline.segments import clean, measure
 from hotline.settings import PROJECT_ROOT, Settings
@@ -136,10 +135,10 @@ def test_a_long_topic_is_cut_at_a_line_and_more_gives_the_rest(twilio):
     assert "(203) 946-4811" in whole and "(860) 692-3085" in whole
 
 
-def test_a_long_english_paragraph_is_cut_at_a_sentence(content_copy, settings, redis_client):
+def test_a_long_english_paragraph_is_cut_at_a_sentence(content_copy, settings, redis_client, make_app):
     sentences = " ".join(f"Sentence number {n} is here to make the text long." for n in range(1, 16))
     edit(content_copy / "prompts/en.yaml", 'welcome: "Questions about school?', f'welcome: "{sentences} Questions about school?')
-    client = TwilioClient(create_app(Settings(**{**settings.__dict__, "content_dir": content_copy})).test_client(), TOKEN)
+    client = TwilioClient(make_app(Settings(**{**settings.__dict__, "content_dir": content_copy})).test_client(), TOKEN)
     client.text(NUMBER, "hello")
     first = client.text(NUMBER, "7").messages[0]
     assert first.endswith("\nReply MORE for the rest.") and measure(first).segments <= 3
@@ -148,9 +147,9 @@ def test_a_long_english_paragraph_is_cut_at_a_sentence(content_copy, settings, r
     assert second.startswith("Sentence number") and "(860) 695-8400" in "\n".join([second] + client.text(NUMBER, "MORE").messages)
 
 
-def test_curly_quotes_never_make_english_ucs2(content_copy, settings, redis_client):
+def test_curly_quotes_never_make_english_ucs2(content_copy, settings, redis_client, make_app):
     edit(content_copy / "prompts/en.yaml", "talk to your school's principal", "talk to your school\u2019s principal \u2014 today")
-    client = TwilioClient(create_app(Settings(**{**settings.__dict__, "content_dir": content_copy})).test_client(), TOKEN)
+    client = TwilioClient(make_app(Settings(**{**settings.__dict__, "content_dir": content_copy})).test_client(), TOKEN)
     client.text(NUMBER, "hello")
     reply = client.text(NUMBER, "7").messages[0]
     assert "school's principal - today" in reply and measure(reply).encoding == "GSM-7"

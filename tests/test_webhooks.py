@@ -4,7 +4,6 @@ from __future__ import annotations
 import pytest
 
 from hotline import conversation
-from hotline.app import create_app
 from hotline.settings import Settings
 from tests.conftest import SECRET, TOKEN
 from tests.twilio_client import Call, TwilioClient
@@ -161,15 +160,15 @@ def test_changed_parameter_breaks_the_signature(twilio, app):
     assert twilio.post("/sms", {"From": FAMILY, "Body": "STOP"}, signature=signed).status == 403
 
 
-def test_without_an_auth_token_every_webhook_refuses(settings, redis_client):
-    app = create_app(Settings(**{**settings.__dict__, "twilio_auth_token": None}))
+def test_without_an_auth_token_every_webhook_refuses(settings, redis_client, make_app):
+    app = make_app(Settings(**{**settings.__dict__, "twilio_auth_token": None}))
     client = TwilioClient(app.test_client(), TOKEN)
     assert client.text(FAMILY, "hola").status == 403
     assert client.call(FAMILY).status == 403
 
 
-def test_public_url_is_what_signatures_are_checked_against(settings, redis_client):
-    app = create_app(Settings(**{**settings.__dict__, "public_url": "https://hotline.example.org"}))
+def test_public_url_is_what_signatures_are_checked_against(settings, redis_client, make_app):
+    app = make_app(Settings(**{**settings.__dict__, "public_url": "https://hotline.example.org"}))
     client = TwilioClient(app.test_client(), TOKEN)
     params = {"From": FAMILY, "Body": "hola"}
     assert client.post("/sms", params, signed_url="https://hotline.example.org/sms").status == 200
@@ -205,9 +204,9 @@ def test_healthz_ok(app):
     assert body["status"] == "ok" and body["redis"] == "ok" and body["content"]
 
 
-def test_redis_down_is_degraded_and_texts_are_still_answered(settings, redis_client):
+def test_redis_down_is_degraded_and_texts_are_still_answered(settings, redis_client, make_app):
     dead = Settings(**{**settings.__dict__, "redis_url": "redis://127.0.0.1:1/0"})
-    app = create_app(dead)
+    app = make_app(dead)
     health = app.test_client().get("/healthz")
     assert health.status_code == 200 and health.get_json()["status"] == "degraded"
     client = TwilioClient(app.test_client(), TOKEN)
@@ -215,8 +214,8 @@ def test_redis_down_is_degraded_and_texts_are_still_answered(settings, redis_cli
     assert "8 6 0, 5 4 1, 5 0 3 0" in (lambda c: (c.start(), c.press("1"), c.press("4"))[-1])(Call(client, FAMILY)).speech
 
 
-def test_embedded_store_serves_without_redis(settings):
-    app = create_app(Settings(**{**settings.__dict__, "redis_url": None}))
+def test_embedded_store_serves_without_redis(settings, make_app):
+    app = make_app(Settings(**{**settings.__dict__, "redis_url": None}))
     assert app.test_client().get("/healthz").get_json()["redis"] == "embedded"
     client = TwilioClient(app.test_client(), TOKEN)
     client.text(FAMILY, "hola")
