@@ -105,3 +105,18 @@ def test_simulator_calls_at_the_chosen_time(app):
     assert "The Welcome Center is closed now." in menu
     open_hours = client.post("/simulator/voice", json={"session": "d4", "when": "open hours"}, environ_base=LOCAL)
     assert "<Dial" in open_hours.get_json()["twiml"]
+
+
+def test_callback_requests_on_the_staff_page(app, twilio):
+    call = Call(twilio, "+18605550305")
+    call.start()
+    call.press("2")
+    call.press("9")
+    call.press("1")                                         # asks for a call back, in Spanish
+    client = app.test_client()
+    page = client.get("/callbacks", environ_base=LOCAL).get_data(as_text=True)
+    assert "+18605550305" in page and "Español" in page
+    assert client.get("/callbacks", environ_base=ELSEWHERE).status_code == 403
+    key = page.split('name="key" value="')[1].split('"')[0]
+    done = client.post("/callbacks/clear", data={"key": key}, environ_base=LOCAL, follow_redirects=True)
+    assert "Cleared 1 request" in done.get_data(as_text=True) and "+18605550305" not in done.get_data(as_text=True)

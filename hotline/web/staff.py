@@ -1,4 +1,4 @@
-"""Staff pages: the simulator (/simulator) and usage counts (/stats), behind HOTLINE_ADMIN_TOKEN."""
+"""Staff pages: the simulator, usage counts and call-back requests, behind HOTLINE_ADMIN_TOKEN."""
 from __future__ import annotations
 
 import csv
@@ -7,8 +7,9 @@ import io
 import secrets
 from urllib.parse import parse_qs, urlparse
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
 
+from hotline.callbacks import Callbacks
 from hotline.stats import Table
 from hotline.web import hotline, sms, voice
 from hotline.web.access import remember_token, require_staff
@@ -111,3 +112,24 @@ def simulator_voice():
         query = {k: v[0] for k, v in parse_qs(urlparse(action).query).items()}
         document = voice.prompt(number, query, data.get("digits"), data.get("speech"), now=when)
     return jsonify(twiml=str(document))
+
+
+@bp.get("/callbacks")
+def callbacks():
+    """Call-back requests for staff to return: time, language, number (decrypted only here and in the CLI)."""
+    app = hotline()
+    requests = Callbacks(app.store).pending()
+    zone = getattr(app.catalog.schedule, "timezone", dt.timezone.utc)
+    names = {l.code: l.name for l in app.catalog.languages}
+    return render_template("callbacks.html", requests=requests, zone=zone, names=names,
+                           cleared=request.args.get("cleared"))
+
+
+@bp.post("/callbacks/clear")
+def clear_callbacks():
+    """Delete the requests listed (staff have called them back)."""
+    app = hotline()
+    kept = Callbacks(app.store)
+    wanted = set(request.form.getlist("key"))
+    cleared = kept.clear([r for r in kept.pending() if r.key in wanted])
+    return redirect(url_for("staff.callbacks", cleared=cleared), code=303)
