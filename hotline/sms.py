@@ -13,7 +13,6 @@ from hotline.segments import clean, measure, paginate
 from hotline.text import normalize
 from hotline.vocabulary import vocabulary
 
-COMMANDS = (("menu", "keyword.menu"), ("languages", "keyword.languages"), ("more", "keyword.more"))
 MAX_BODY = 1600
 
 
@@ -92,9 +91,9 @@ def degraded(catalog: Catalog, body: str) -> tuple[Turn, list[SmsReply]]:
     lang = guess(catalog, body)
     codes = [lang] if lang else [language.code for language in catalog.languages[:2]]
     replies: list[SmsReply] = []
+    written = normalize(body)
     for code in codes:
-        said = normalize(body)
-        said = number_word(catalog, code, said) or said
+        said = number_word(catalog, code, written) or written
         chooses = match_option(catalog, catalog.nodes[MAIN], code, said) is not None
         turn = step(catalog, State(channel="sms", lang=code), Input("choose", said) if chooses else Input("start", code))
         replies += render(catalog, turn)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
@@ -81,7 +82,7 @@ def _spoken(catalog: Catalog, turn: Turn, opens: dt.datetime | None) -> list[tup
         said += [(Part(fill(catalog, code, "voice", "greeting"), code, "notice", "greeting"), None) for code in codes]
     for screen in turn.screens:
         if opens is None and "closed" in screen.notices:
-            screen = Screen(screen.node, tuple(n for n in screen.notices if n != "closed"), screen.page, screen.target)
+            screen = replace(screen, notices=tuple(n for n in screen.notices if n != "closed"))
         for code in (codes if turn.end or screen.node != LANGUAGES else codes[:1]):
             words = opening_words(catalog, code, opens) if opens else {}
             mine = parts(catalog, code, "voice", screen, after_hours=turn.state.after_hours, **words)
@@ -129,12 +130,10 @@ def render(catalog: Catalog, turn: Turn, opens: dt.datetime | None = None) -> Vo
         return response
     lang = turn.state.lang
     voice = catalog.language(lang).voice if lang else None
-    gather = Gather(input="dtmf speech", action=_step_url(turn.state), method="POST", num_digits=1,
-                    timeout=GATHER_TIMEOUT, language=voice.say if voice else "en-US",
-                    hints=_hints(catalog, turn.state), action_on_empty_result=True)
-    if voice is None and lang:
-        gather = Gather(input="dtmf", action=_step_url(turn.state), method="POST", num_digits=1,
-                        timeout=GATHER_TIMEOUT, action_on_empty_result=True)
+    listens = voice is not None or not lang   # speech only where Twilio knows the language (English before a choice)
+    speech = {"language": voice.say if voice else "en-US", "hints": _hints(catalog, turn.state)} if listens else {}
+    gather = Gather(input="dtmf speech" if listens else "dtmf", action=_step_url(turn.state), method="POST",
+                    num_digits=1, timeout=GATHER_TIMEOUT, action_on_empty_result=True, **speech)
     for part, english in said:
         _say(gather, catalog, part, english)
     response.append(gather)
@@ -148,8 +147,8 @@ def forward(number: str, caller_id: str) -> VoiceResponse:
     return response
 
 
-def refuse() -> VoiceResponse:
-    """Too many calls from one number, or for the whole hotline, this minute: end the call at once."""
+def hang_up() -> VoiceResponse:
+    """End the call at once: too many calls this minute, or the Welcome Center took it."""
     response = VoiceResponse()
     response.hangup()
     return response

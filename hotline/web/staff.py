@@ -18,10 +18,10 @@ bp = Blueprint("staff", __name__)
 bp.before_request(require_staff)
 bp.after_request(remember_token)
 RTL = {"ar", "ps", "prs"}
-TIMES = {   # what the simulator's "time of day" means, in the Welcome Center's time zone
-    "after hours": (dt.time(21, 0), 0),
-    "open hours": (dt.time(10, 0), 0),
-    "holiday": None,
+TIMES = {   # what the simulator's "time of day" means, in the Welcome Center's time zone (a holiday: its date)
+    "after hours": dt.time(21, 0),
+    "open hours": dt.time(10, 0),
+    "holiday": dt.time(10, 0),
 }
 
 
@@ -72,13 +72,12 @@ def _when(choice: str) -> dt.datetime:
     now = current_app.config["HOTLINE_CLOCK"]().astimezone(zone)
     if choice == "holiday" and schedule and schedule.closed:
         day = schedule.closed[0]
-        return dt.datetime(day.year or now.year, day.month, day.day, 10, 0, tzinfo=zone)
+        return dt.datetime.combine(dt.date(day.year or now.year, day.month, day.day), TIMES["holiday"], zone)
     if choice in ("open hours", "after hours"):
         day = now.date()
         while day.weekday() >= 5:
             day += dt.timedelta(days=1)
-        clock = TIMES[choice][0]
-        return dt.datetime.combine(day, clock, zone)
+        return dt.datetime.combine(day, TIMES[choice], zone)
     return now
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, request
-from twilio.twiml.voice_response import VoiceResponse
 
 from hotline import voice
 from hotline.callbacks import Callbacks
@@ -35,7 +34,7 @@ def call(number: str, to: str, now=None):
     if loaded.limited:
         note(outcome="rate limited")
         app.count("voice", None, outcomes=["rate limited"])
-        return voice.refuse()
+        return voice.hang_up()
     turn = voice.start(app.catalog, loaded.lang, after_hours=not is_open)
     app.count("voice", turn.state.lang, turn.events, [] if loaded.ok else ["degraded"])
     note(lang=turn.state.lang, node=turn.state.node, stored=loaded.ok, outcome="menu")
@@ -62,9 +61,7 @@ def not_answered(number: str):
 def forwarded():
     """After ringing the Welcome Center: done if answered, else the hotline menu."""
     if request.form.get("DialCallStatus") in ANSWERED:
-        response = VoiceResponse()
-        response.hangup()
-        return twiml(response)
+        return twiml(voice.hang_up())
     return twiml(not_answered(request.form.get("From", "")))
 
 
@@ -73,12 +70,12 @@ def prompt(number: str, args, digits: str | None, speech: str | None, now=None):
     app = hotline()
     now = now or current_app.config["HOTLINE_CLOCK"]()
     turn = voice.resume(app.catalog, args.get("s"), digits, speech, returning=args.get("back") == "1")
-    if turn.state.lang and any(e.name == "language" for e in turn.events):
-        app.store.remember(number, turn.state.lang)
+    language = turn.state.lang if any(e.name == "language" for e in turn.events) else None
+    if language:
+        app.store.remember(number, language)
     if any(e.name == "callback" for e in turn.events):
         Callbacks(app.store).request(number, turn.state.lang or "en", now)
     _, opens = _hours(now) if turn.state.after_hours else (False, None)
-    language = turn.state.lang if any(e.name == "language" for e in turn.events) else None
     app.count("voice", language, turn.events, new=False)
     note(lang=turn.state.lang, node=turn.state.node, outcome="end" if turn.end else "prompt",
          events=[e.name for e in turn.events])
