@@ -15,7 +15,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from hotline.audio import clip
 from hotline.content.catalog import Catalog
-from hotline.engine import CONNECT, LANGUAGES, MAIN, Input, Screen, State, Turn, option_words, step, with_notice
+from hotline.engine import CONNECT, LANGUAGES, MAIN, Input, State, Turn, option_words, step, with_notice
 from hotline.render import Part, fill, parts
 from hotline.when import opening_words
 

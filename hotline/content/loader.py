@@ -5,7 +5,6 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-import phonenumbers
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
