@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 from twilio.request_validator import RequestValidator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import ROOT, TOKEN, free_port, gunicorn_command, wait_for  # noqa: E402
+from run import ROOT, TOKEN, content_without_forwarding, free_port, gunicorn_command, wait_for  # noqa: E402
 
 TEXTS = ["hola", "4", "MENU", "1", "bonjou mwen bezwen èd", "مرحبا", "6", "MORE", "LANG", "2", "", "STOP", "START"]
 
@@ -105,7 +105,7 @@ def main() -> int:
                  "--dir", str(workdir)]
     redis_proc = subprocess.Popen(redis_cmd, stdout=subprocess.DEVNULL)
     env = {**os.environ, "TWILIO_AUTH_TOKEN": TOKEN, "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-           "HOTLINE_SECRET": "soak-secret", "HOTLINE_CONTENT_DIR": str(ROOT)}
+           "HOTLINE_SECRET": "soak-secret", "HOTLINE_CONTENT_DIR": str(content_without_forwarding(workdir))}
     log = (workdir / "server.log").open("w")
     server = subprocess.Popen(gunicorn_command("hotline.wsgi:application", port), env=env, cwd=ROOT, stdout=log, stderr=log)
     load = Load(port)

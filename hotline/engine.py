@@ -7,7 +7,7 @@ Redis or Twilio; the adapters turn its Screens into TwiML.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from hotline.content.catalog import Catalog, Node
@@ -44,7 +44,7 @@ class State:
 
     def to_json(self) -> str:
         """A compact JSON form for storage or a URL."""
-        return json.dumps(asdict(self), separators=(",", ":"))
+        return json.dumps(vars(self), separators=(",", ":"))   # every field is a plain value
 
     @classmethod
     def from_json(cls, raw: str | bytes | None, channel: Literal["sms", "voice"] = "sms") -> "State | None":

@@ -26,6 +26,9 @@ def configure(level: int = logging.INFO) -> None:
     root = logging.getLogger("hotline")
     if any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
         return
+    # What the lines never show, not gathered for every record (the logging HOWTO's "Optimization").
+    logging._srcfile = None
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root.addHandler(handler)

@@ -1,5 +1,9 @@
 """Conversation state in Redis: keys are keyed hashes of phone numbers, and every key expires.
 
+Writes that can wait (a conversation's new position, a caller's language) are queued and
+sent with the next read of this worker process, so a webhook costs one Redis round trip;
+a writer thread sends what no read took within WRITE_DELAY, and the queue is sent at exit.
+
 Nothing here stores a phone number or a message body. A number becomes
 HMAC-SHA256(HOTLINE_SECRET, number) before it touches a key, and a value holds
 only the menu position and language. Without REDIS_URL an embedded in-process
@@ -8,9 +12,12 @@ on a machine with nothing else installed.
 """
 from __future__ import annotations
 
+import atexit
 import hashlib
 import hmac
 import logging
+import os
+import threading
 import time
 from dataclasses import dataclass
 
@@ -29,6 +36,23 @@ OPT_OUT_TTL = 2 * 365 * 24 * 3600  # STOP is honoured for two years after the la
 TIMEOUT = 0.5                    # seconds: Twilio must get an answer even when Redis hangs
 KINDS = ("sms", "voice", "lang", "optout", "callback")   # every kind of key kept for a number
 PAUSE = 5.0                      # seconds Redis is left alone after a failure (then tried again)
+RATE_WINDOW = 120                # seconds a minute's rate count is kept
+WRITE_DELAY = 0.05               # seconds a queued write waits for a read to carry it (texts are seconds apart)
+
+
+# One round trip for a webhook: this process's queued writes, then the caller's counts and keys.
+# KEYS: session, language, opt-out, this number's rate, everyone's rate, then the keys to write;
+# ARGV: the rate window, then a value and its seconds to live for each key to write.
+LOAD = """
+for i = 6, #KEYS do
+  redis.call('SET', KEYS[i], ARGV[2 * i - 10], 'EX', ARGV[2 * i - 9])
+end
+local mine = redis.call('INCR', KEYS[4])
+redis.call('EXPIRE', KEYS[4], ARGV[1])
+local everyone = redis.call('INCR', KEYS[5])
+redis.call('EXPIRE', KEYS[5], ARGV[1])
+return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]), redis.call('GET', KEYS[3]), mine, everyone}
+"""
 
 
 @dataclass(frozen=True)
@@ -55,7 +79,7 @@ def connect(url: str | None) -> redis.Redis:
 
 
 class Store:
-    """Sessions and remembered languages, one Redis round trip to load and one to save."""
+    """Sessions and remembered languages: one Redis round trip a webhook, writes queued behind reads."""
 
     def __init__(self, client: redis.Redis, secret: bytes, embedded: bool = False,
                  per_number: int = 20, per_minute: int = 1200):
@@ -65,6 +89,13 @@ class Store:
         self.per_number = per_number      # texts (or calls) one number may send in a minute
         self.per_minute = per_minute      # replies the whole hotline sends in a minute (SMS pumping)
         self.paused_until = 0.0
+        self.load_script = client.register_script(LOAD)
+        self.queued: list[tuple[str, str, int]] = []   # (key, value, seconds to live) not yet sent
+        self.lock = threading.Lock()
+        self.wake = threading.Event()
+        self.writer: tuple[int, threading.Thread] | None = None   # (process id, thread): restarted after a fork
+        self.closed = threading.Event()
+        atexit.register(self.flush)
 
     def available(self) -> bool:
         """False for a few seconds after Redis failed, so an outage costs no time per request."""
@@ -92,18 +123,15 @@ class Store:
                 f"{PREFIX}:rate:{who}:{minute}", f"{PREFIX}:rate:all:{minute}")
 
     def load(self, number: str, channel: str = "sms") -> Loaded:
-        """The caller's conversation, language, opt-out and rate counts, in one round trip; empty if Redis is down."""
+        """The caller's conversation, language, opt-out and rate counts, in one round trip that also
+        carries this process's queued writes; empty if Redis is down."""
         if not self.available():
             return Loaded(None, None, ok=False)
-        session_key, lang_key, opt_out_key, mine, everyone = self._load_keys(number, channel)
+        queued = self._take()
+        keys = [*self._load_keys(number, channel), *(key for key, _, _ in queued)]
         try:
-            with self.client.pipeline(transaction=False) as pipe:
-                pipe.mget(session_key, lang_key, opt_out_key)
-                pipe.incr(mine)
-                pipe.expire(mine, 120)
-                pipe.incr(everyone)
-                pipe.expire(everyone, 120)
-                (raw_state, raw_lang, opted_out), count, _, total, _ = pipe.execute()
+            raw_state, raw_lang, opted_out, count, total = self.load_script(
+                keys=keys, args=[RATE_WINDOW, *(part for _, value, ttl in queued for part in (value, ttl))])
         except redis.RedisError as exc:
             self._failed(exc)
             return Loaded(None, None, ok=False)
@@ -111,46 +139,81 @@ class Store:
         limited = count > self.per_number or total > self.per_minute
         return Loaded(State.from_json(raw_state, channel), lang, opted_out=bool(opted_out), limited=limited)
 
-    def set_opt_out(self, number: str, opted_out: bool) -> bool:
-        """Record STOP (kept two years, beyond any conversation) or START; False if Redis is down."""
-        if not self.available():
-            return False
-        try:
-            if opted_out:
-                self.client.set(self._opt_out_key(number), "1", ex=OPT_OUT_TTL)
-            else:
-                self.client.delete(self._opt_out_key(number))
-        except redis.RedisError as exc:
-            self._failed(exc)
-            return False
-        return True
+    def _take(self) -> list[tuple[str, str, int]]:
+        """The queued writes, in order, for the round trip about to be made."""
+        with self.lock:
+            queued, self.queued = self.queued, []
+        return queued
 
-    def save(self, number: str, state: State) -> bool:
-        """Keep a conversation (a day) and its language (90 days); False if Redis is down."""
-        if not self.available():
-            return False
-        session_key, lang_key = self._keys(number, state.channel)
+    def _send(self, commands) -> list | None:
+        """One pipelined round trip: the queued writes first (so a delete is not undone by an older
+        write), then commands(pipe). The commands' results, or None if Redis failed (the queued
+        writes are then dropped)."""
+        queued = self._take()
         try:
             with self.client.pipeline(transaction=False) as pipe:
-                pipe.set(session_key, state.to_json(), ex=SESSION_TTL)
-                if state.lang:
-                    pipe.set(lang_key, state.lang, ex=LANGUAGE_TTL)
-                pipe.execute()
+                for key, value, ttl in queued:
+                    pipe.set(key, value, ex=ttl)
+                commands(pipe)
+                return pipe.execute()[len(queued):]
         except redis.RedisError as exc:
             self._failed(exc)
-            return False
-        return True
+            return None
 
-    def remember(self, number: str, lang: str) -> bool:
-        """Keep only a caller's language (90 days), as a call does; False if Redis is down."""
+    def _queue(self, *writes: tuple[str, str, int]) -> bool:
+        """Send these SETs with the next read, or within WRITE_DELAY; False if Redis is down."""
         if not self.available():
             return False
-        try:
-            self.client.set(self._keys(number, "sms")[1], lang, ex=LANGUAGE_TTL)
-        except redis.RedisError as exc:
-            self._failed(exc)
-            return False
+        with self.lock:
+            self.queued.extend(writes)
+            if self.writer is None or self.writer[0] != os.getpid():
+                thread = threading.Thread(target=self._write_behind, name="hotline-writer", daemon=True)
+                self.writer = (os.getpid(), thread)
+                thread.start()
+        if not self.wake.is_set():
+            self.wake.set()
         return True
+
+    def _write_behind(self) -> None:
+        while self.wake.wait() and not self.closed.is_set():
+            self.wake.clear()
+            if self.closed.wait(WRITE_DELAY):   # meanwhile a read may carry the writes in its own round trip
+                return
+            self.flush()
+
+    def flush(self) -> None:
+        """Send the queued writes now (the writer thread, at exit, and tests that look into Redis)."""
+        if self.queued and self.available():
+            self._send(lambda pipe: None)
+
+    def close(self) -> None:
+        """Send what is queued, stop the writer thread and close the connections."""
+        self.closed.set()
+        self.wake.set()
+        if self.writer is not None and self.writer[0] == os.getpid():
+            self.writer[1].join(timeout=1)
+        self.flush()
+        atexit.unregister(self.flush)
+        self.client.close()
+
+    def set_opt_out(self, number: str, opted_out: bool) -> bool:
+        """Record STOP (kept two years, beyond any conversation) or START, at once; False if Redis is down."""
+        if not self.available():
+            return False
+        key = self._opt_out_key(number)
+        return self._send(lambda pipe: pipe.set(key, "1", ex=OPT_OUT_TTL) if opted_out else pipe.delete(key)) is not None
+
+    def save(self, number: str, state: State) -> bool:
+        """Keep a conversation (a day) and its language (90 days), queued; False if Redis is down."""
+        session_key, lang_key = self._keys(number, state.channel)
+        writes = [(session_key, state.to_json(), SESSION_TTL)]
+        if state.lang:
+            writes.append((lang_key, state.lang, LANGUAGE_TTL))
+        return self._queue(*writes)
+
+    def remember(self, number: str, lang: str) -> bool:
+        """Keep only a caller's language (90 days), as a call does, queued; False if Redis is down."""
+        return self._queue((self._keys(number, "sms")[1], lang, LANGUAGE_TTL))
 
     def forget(self, number: str) -> bool:
         """Delete everything kept for a number (each kind of key, named): False if Redis is down."""
@@ -159,12 +222,7 @@ class Store:
         who = self.caller(number)
         minute = int(time.time() // 60)
         keys = [f"{PREFIX}:{kind}:{who}" for kind in KINDS] + [f"{PREFIX}:rate:{who}:{m}" for m in (minute - 1, minute)]
-        try:
-            self.client.delete(*keys)
-        except redis.RedisError as exc:
-            self._failed(exc)
-            return False
-        return True
+        return self._send(lambda pipe: pipe.delete(*keys)) is not None
 
     def health(self) -> str:
         """'ok', 'embedded' or 'down' (a real ping, even while paused: this is how recovery shows)."""

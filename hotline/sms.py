@@ -5,6 +5,8 @@ import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from twilio.twiml.messaging_response import MessagingResponse
+
 from hotline.content.catalog import Catalog
 from hotline.detect import guess
 from hotline.engine import MAIN, Input, Screen, State, Turn, match_option, number_word, step, with_notice
@@ -83,6 +85,15 @@ def render(catalog: Catalog, turn: Turn) -> list[SmsReply]:
         screen_pages = pages(catalog, lang, screen)
         replies.append(screen_pages[min(screen.page, len(screen_pages) - 1)])
     return replies
+
+
+@lru_cache(maxsize=1024)
+def document(replies: tuple[SmsReply, ...]) -> str:
+    """The TwiML Twilio gets for these replies (made once: replies come from a few pages per language)."""
+    response = MessagingResponse()
+    for reply in replies:
+        response.message(reply.text)
+    return str(response)
 
 
 def degraded(catalog: Catalog, body: str) -> tuple[Turn, list[SmsReply]]:

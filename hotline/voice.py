@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import replace
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
@@ -138,6 +139,12 @@ def render(catalog: Catalog, turn: Turn, opens: dt.datetime | None = None) -> Vo
         _say(gather, catalog, part, english)
     response.append(gather)
     return response
+
+
+@lru_cache(maxsize=1024)
+def document(catalog: Catalog, turn: Turn, opens: dt.datetime | None = None) -> str:
+    """render() as the text Twilio gets, made once per content, turn and opening time (calls repeat them)."""
+    return str(render(catalog, turn, opens))
 
 
 def forward(number: str, caller_id: str) -> VoiceResponse:

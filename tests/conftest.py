@@ -99,7 +99,7 @@ def make_app(now):
 
     yield make
     for app in made:
-        app.extensions["hotline"].store.client.close()
+        app.extensions["hotline"].store.close()
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
+import random
 from dataclasses import dataclass, field
 
 from flask import current_app, g, request
@@ -72,7 +72,7 @@ def note(**fields) -> None:
 
 
 def start_request() -> None:
-    g.request_id = uuid.uuid4().hex[:12]
+    g.request_id = f"{random.getrandbits(48):012x}"   # to find a request's line, not a secret: no system call
     g.started = time.perf_counter()
     g.log_fields = {}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 from twilio.twiml.messaging_response import MessagingResponse
 
-from hotline import conversation
+from hotline import conversation, sms
 from hotline.render import fill
 from hotline.web import hotline, note
 from hotline.web.twilio import protect, twiml
@@ -26,9 +26,7 @@ def answer(number: str, body: str, media: bool = False, lang: str | None = None)
     """One text through the hotline, counted and noted: the TwiML and what happened (webhook and simulator)."""
     app = hotline()
     done = conversation.text(app.catalog, app.store, number, body, lang=lang, media=media)
-    response = MessagingResponse()
-    for reply in done.replies:
-        response.message(reply.text)
+    response = sms.document(tuple(done.replies))
     app.count("sms", done.lang, done.turn.events if done.turn else (), [done.outcome])
     note(lang=done.lang, node=done.turn.state.node if done.turn else None, outcome=done.outcome,
          stored=done.stored, segments=sum(r.segments for r in done.replies),

@@ -38,7 +38,7 @@ def call(number: str, to: str, now=None):
     turn = voice.start(app.catalog, loaded.lang, after_hours=not is_open)
     app.count("voice", turn.state.lang, turn.events, [] if loaded.ok else ["degraded"])
     note(lang=turn.state.lang, node=turn.state.node, stored=loaded.ok, outcome="menu")
-    return voice.render(app.catalog, turn, opens)
+    return voice.document(app.catalog, turn, opens)
 
 
 @bp.post("")
@@ -54,7 +54,7 @@ def not_answered(number: str):
     turn = voice.start(app.catalog, loaded.lang)
     note(outcome="not answered", lang=turn.state.lang, node=turn.state.node)
     app.count("voice", None, outcomes=["not answered"], new=False)
-    return voice.render(app.catalog, turn)
+    return voice.document(app.catalog, turn)
 
 
 @bp.post("/forwarded")
@@ -79,7 +79,7 @@ def prompt(number: str, args, digits: str | None, speech: str | None, now=None):
     app.count("voice", language, turn.events, new=False)
     note(lang=turn.state.lang, node=turn.state.node, outcome="end" if turn.end else "prompt",
          events=[e.name for e in turn.events])
-    return voice.render(app.catalog, turn, opens)
+    return voice.document(app.catalog, turn, opens)
 
 
 @bp.post("/step")
