@@ -9,7 +9,6 @@ import sys
 
 from hotline.logs import JsonFormatter
 from hotline.settings import Settings
-from tests.conftest import TOKEN
 from tests.twilio_client import Call
 
 LOCAL = {"REMOTE_ADDR": "127.0.0.1"}

@@ -5,7 +5,7 @@ import pytest
 
 from hotline import conversation
 from hotline.settings import Settings
-from tests.conftest import SECRET, TOKEN
+from tests.conftest import TOKEN
 from tests.twilio_client import Call, TwilioClient
 
 FAMILY = "+18605550111"
