@@ -16,7 +16,6 @@ import atexit
 import hashlib
 import hmac
 import logging
-import os
 import threading
 import time
 from dataclasses import dataclass
@@ -93,7 +92,7 @@ class Store:
         self.queued: list[tuple[str, str, int]] = []   # (key, value, seconds to live) not yet sent
         self.lock = threading.Lock()
         self.wake = threading.Event()
-        self.writer: tuple[int, threading.Thread] | None = None   # (process id, thread): restarted after a fork
+        self.writer: threading.Thread | None = None   # started on the first write (again in a forked worker)
         self.closed = threading.Event()
         atexit.register(self.flush)
 
@@ -166,10 +165,9 @@ class Store:
             return False
         with self.lock:
             self.queued.extend(writes)
-            if self.writer is None or self.writer[0] != os.getpid():
-                thread = threading.Thread(target=self._write_behind, name="hotline-writer", daemon=True)
-                self.writer = (os.getpid(), thread)
-                thread.start()
+            if self.writer is None or not self.writer.is_alive():
+                self.writer = threading.Thread(target=self._write_behind, name="hotline-writer", daemon=True)
+                self.writer.start()
         if not self.wake.is_set():
             self.wake.set()
         return True
@@ -190,8 +188,8 @@ class Store:
         """Send what is queued, stop the writer thread and close the connections."""
         self.closed.set()
         self.wake.set()
-        if self.writer is not None and self.writer[0] == os.getpid():
-            self.writer[1].join(timeout=1)
+        if self.writer is not None and self.writer.is_alive():
+            self.writer.join(timeout=1)
         self.flush()
         atexit.unregister(self.flush)
         self.client.close()

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import logging
-import time
 import random
+import time
 from dataclasses import dataclass, field
 
 from flask import current_app, g, request
