@@ -105,7 +105,7 @@ def main() -> int:
                  "--dir", str(workdir)]
     redis_proc = subprocess.Popen(redis_cmd, stdout=subprocess.DEVNULL)
     env = {**os.environ, "TWILIO_AUTH_TOKEN": TOKEN, "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-           "HOTLINE_SECRET": "soak-secret", "HOTLINE_CONTENT_DIR": str(content_without_forwarding(workdir))}
+           "HOTLINE_SECRET": "soak-secret-0123456789abcdef0123456789", "HOTLINE_CONTENT_DIR": str(content_without_forwarding(workdir))}
     log = (workdir / "server.log").open("w")
     server = subprocess.Popen(gunicorn_command("hotline.wsgi:application", port), env=env, cwd=ROOT, stdout=log, stderr=log)
     load = Load(port)

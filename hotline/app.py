@@ -8,18 +8,27 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hotline import detect, logs
-from hotline.content import Catalog, load
-from hotline.content.watch import Watcher
+from hotline.content import Catalog
+from hotline.content.keeper import Keeper, start_catalog
 from hotline.content.problems import errors
 from hotline.sessions import Store, connect
 from hotline.settings import Settings
-from hotline.web import Hotline, audio, health, log_request, sms, staff, start_request, voice  # noqa: F401
+from hotline.web import (  # noqa: F401
+    Hotline,
+    audio,
+    health,
+    log_request,
+    sms,
+    staff,
+    start_request,
+    voice,
+)
 
 log = logging.getLogger(__name__)
 
 
 class ContentError(RuntimeError):
-    """The content folder has errors; the hotline will not serve it."""
+    """The content folder has errors and no good version was ever seen; the hotline will not serve it."""
 
     def __init__(self, problems):
         self.problems = problems
@@ -28,31 +37,36 @@ class ContentError(RuntimeError):
 
 def create_app(settings: Settings, *, catalog: Catalog | None = None, store: Store | None = None,
                reload: bool = True, clock=None) -> Flask:
-    """A hotline app for these settings; refuses to start on content with errors; reloads changed content."""
+    """A hotline app for these settings. It serves the content files, or while they have errors the last
+    good version (refusing only when there never was one), and follows changes to them (unless catalog is
+    given or reload is False)."""
     logs.configure()
-    watcher = Watcher(settings.content_dir) if reload and catalog is None else None
+    follow = reload and catalog is None
     if catalog is None:
-        catalog, problems = load(settings.content_dir)
+        catalog, problems = start_catalog(settings.content_dir)
         if catalog is None:
             raise ContentError(errors(problems))
+    keeper = Keeper(settings.content_dir, catalog, on_change=detect.warm)
     if store is None:
         store = Store(connect(settings.redis_url), settings.secret, embedded=settings.redis_url is None,
-                      per_number=settings.rate_per_number, per_minute=settings.rate_per_minute)
-    _warn_about(settings)
+                      per_number=settings.rate_per_number, per_minute=settings.rate_per_minute,
+                      url=settings.redis_url)
+    _warn_about(settings, store)
     detect.warm(catalog)
     app = Flask(__name__)
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1)
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=0, x_proto=1, x_host=1)
     app.config["HOTLINE_CLOCK"] = clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
-    app.extensions["hotline"] = hotline = Hotline(settings, catalog, store, watcher, clock=clock)
+    app.extensions["hotline"] = Hotline(settings, keeper, store, clock=clock)
     app.before_request(start_request)
-    app.before_request(hotline.refresh)
     app.after_request(log_request)
     for blueprint in (sms.bp, voice.bp, health.bp, audio.bp, staff.bp):
         app.register_blueprint(blueprint)
+    if follow:
+        keeper.start()
     return app
 
 
-def _warn_about(settings: Settings) -> None:
+def _warn_about(settings: Settings, store: Store) -> None:
     if not settings.twilio_auth_token:
         log.warning("TWILIO_AUTH_TOKEN is not set: every webhook will answer 403 until it is")
     if settings.redis_url is None:
@@ -60,3 +74,6 @@ def _warn_about(settings: Settings) -> None:
                     "the hotline out, not for production (it forgets everything on restart)")
     if settings.secret_is_random:
         log.warning("HOTLINE_SECRET is not set: using a random key for this process only")
+    if settings.redis_url is not None and store.health() == "ok" and store.persistence() == "none":
+        log.warning("Redis keeps nothing on disk (no AOF, no RDB snapshots): a restart forgets every STOP. "
+                    "Turn on persistence (appendonly yes) for production; see the README")

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from hotline.content.catalog import Catalog
 from hotline.content.rules import audio_dir
-from hotline.engine import (CALLBACK, CALLBACK_DONE, CONNECT, GOODBYE, LANGUAGES, Screen, language_pages)
+from hotline.engine import (CALLBACK, CALLBACK_DONE, CONNECT, ERASE, FORGOTTEN, GOODBYE, LANGUAGES, UNDONE, Screen,
+                            language_pages)
 from hotline.render import Part, fill, parts
 from hotline.when import opening_words
 
@@ -54,12 +55,13 @@ def recording_script(catalog: Catalog, code: str) -> list[tuple[str, str]]:
 
 def script(catalog: Catalog, code: str) -> list[Part]:
     """Every part a caller in this language can hear, each once."""
-    screens = [Screen(node) for node in catalog.nodes] + [Screen(n) for n in (GOODBYE, CALLBACK, CALLBACK_DONE)]
+    screens = [Screen(node) for node in catalog.nodes] + [Screen(n) for n in (GOODBYE, CALLBACK, CALLBACK_DONE, ERASE,
+                                                                               FORGOTTEN)]
     screens += [Screen(CONNECT, target=rid) for node in catalog.nodes.values() if node.connect for rid in node.resources]
     found: list[Part] = []
     for screen in screens:
         found += parts(catalog, code, "voice", screen, after_hours=True)
-    found += [Part(fill(catalog, code, "voice", notice), code, "notice", notice) for notice in ("unclear", "greeting")]
+    found += [Part(fill(catalog, code, "voice", notice), code, "notice", notice) for notice in ("unclear", "greeting", UNDONE)]
     for page in range(language_pages(catalog, "voice")):
         found += [p for p in parts(catalog, code, "voice", Screen(LANGUAGES, page=page)) if p.lang == code]
     schedule = catalog.schedule

@@ -7,7 +7,6 @@ import json
 import logging
 from dataclasses import dataclass
 
-import redis
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -42,16 +41,11 @@ class Callbacks:
         self.store = store
         self.fernet = _fernet(store.secret)
 
-    def request(self, number: str, lang: str, now: dt.datetime) -> bool:
-        """Keep a caller's number, language and time, encrypted; False if Redis is down."""
+    def entry(self, number: str, lang: str, now: dt.datetime) -> tuple[str, bytes, int]:
+        """What keeps a caller's request (number, language and time, encrypted) for 14 days: (key, value, ttl),
+        written with the rest of the call's step."""
         payload = json.dumps({"number": number, "lang": lang, "at": now.isoformat()}).encode()
-        key = f"{PREFIX}:callback:{self.store.caller(number)}"
-        try:
-            self.store.client.set(key, self.fernet.encrypt(payload), ex=TTL)
-        except redis.RedisError as exc:
-            log.warning("call-back request not stored", extra={"error": type(exc).__name__})
-            return False
-        return True
+        return self.store.key("callback", self.store.caller(number)), self.fernet.encrypt(payload), TTL
 
     def pending(self) -> list[CallbackRequest]:
         """Every request still kept, oldest first (only with the HOTLINE_SECRET that encrypted them)."""

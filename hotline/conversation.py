@@ -1,18 +1,26 @@
-"""One text through the whole SMS path: load the caller's state, step, save. Shared by /sms and `hotline chat`."""
+"""One text through the whole SMS path: read, step, write, then answer. Shared by /sms, the simulator and `hotline chat`."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 
+import orjson
+
+from hotline import inbound, sms
 from hotline.content.catalog import Catalog
 from hotline.engine import Turn
-from hotline.sessions import Store
-from hotline import sms
+from hotline.sessions import CONFLICT, DOWN, ERASED, OK, OPT_OUT_TTL, Changes, Loaded, Store
 from hotline.sms import SmsReply
+from hotline.stats import counts_for
+
+ATTEMPTS = 3          # a text that collides with another from the same number is read and stepped again
+UNDONE = "not_done"   # what a family is told when STOP, START or ERASE could not be stored
+LIMITED = tuple(counts_for("sms", None, outcomes=["rate limited"]))   # what a text over a limit adds to the counts
 
 
 @dataclass(frozen=True)
 class Exchange:
-    """What one text produced, whether the session store answered, and what happened (for logs and counts)."""
+    """What one text produced, whether what it changed was stored, and what happened (for logs and counts)."""
 
     turn: Turn | None
     replies: list[SmsReply]
@@ -21,33 +29,87 @@ class Exchange:
     lang: str | None = None
 
 
+@dataclass
+class _Plan:
+    """An answer worked out from what was read, and what it changes once written."""
+
+    exchange: Exchange
+    changes: Changes = field(default_factory=Changes)
+    compare: bool = False      # written only if the conversation read is still the one stored
+    must_store: bool = False   # a command that must not be confirmed unless stored
+
+
 def text(catalog: Catalog, store: Store, number: str, body: str | None, lang: str | None = None,
-         media: bool = False) -> Exchange:
-    """Answer one text from a number; lang preselects the language of a new conversation."""
-    body = sms.tidy(body)
-    loaded = store.load(number, "sms")
-    if loaded.limited:
-        return Exchange(None, [], True, "rate limited")
-    command = sms.carrier_command(catalog, body)
-    if not loaded.ok and (command or ("",))[0] not in ("stop", "help"):
-        turn, replies = sms.degraded(catalog, body)   # Redis is away: still answer, remembering nothing
-        return Exchange(turn, replies, False, "degraded", turn.state.lang)
-    kind, word_lang = command or ("", None)
-    speak = (loaded.state.lang if loaded.state else None) or word_lang or loaded.lang or "en"
+         media: bool = False, retry: str = "", day: dt.date | None = None) -> Exchange:
+    """Answer one text from a number. lang preselects the language of a new conversation; retry is the
+    request's retry field (the same message again gets the same reply); day counts it in that day's usage."""
+    said = inbound.read(catalog, body, media)
+    who = store.caller(number)
+    for attempt in range(ATTEMPTS):
+        loaded = store.load(who, "sms", limit=said.command is None, retry=retry, day=day, counts=LIMITED)
+        if loaded.replay is not None:
+            replies = [sms.sized(t) for t in orjson.loads(loaded.replay)]
+            return Exchange(None, replies, True, "retry")
+        if loaded.limited:
+            return Exchange(None, [], True, "rate limited")
+        if not loaded.ok:
+            return _unstored(catalog, store, who, said)
+        plan = _plan(catalog, store, who, said, loaded, lang, retry)
+        done = plan.exchange
+        plan.changes.counts = counts_for("sms", done.lang, done.turn.events if done.turn else (), [done.outcome])
+        gave_up = plan.compare and attempt == ATTEMPTS - 1
+        if gave_up:   # collided every time: answer from the last read, but write the counts only
+            plan.changes, plan.compare = Changes(counts=plan.changes.counts), False
+        result = store.commit(who, plan.changes, compare=loaded if plan.compare else None, day=day)
+        if result == CONFLICT:
+            continue
+        if result == DOWN and plan.must_store:
+            return _undone(catalog, done.lang)
+        outcome = {ERASED: "erased meanwhile", CONFLICT: "collided"}.get(result, done.outcome)
+        return Exchange(done.turn, done.replies, result == OK and not gave_up,
+                        "collided" if gave_up else outcome, done.lang)
+    raise AssertionError("unreachable: the last attempt never compares")
+
+
+def _plan(catalog: Catalog, store: Store, who: str, said: inbound.Inbound, loaded: Loaded,
+          chosen: str | None, retry: str) -> _Plan:
+    """What to answer and what to write, from what was read. The reply is kept with the conversation for a
+    retry of the same message; nothing about STOP, START or ERASE is kept beyond what they change."""
+    kind = said.command
+    speak = (loaded.state.lang if loaded.state else None) or said.command_lang or loaded.lang or "en"
     if kind == "stop":
-        store.set_opt_out(number, True)
-        return Exchange(None, [], loaded.ok, "opted out", speak)
+        changes = Changes(sets=[(store.key("optout", who), "1", OPT_OUT_TTL)])
+        return _Plan(Exchange(None, [], True, "opted out", speak), changes, must_store=True)
+    if kind == "help":       # answered even after STOP, as carriers expect
+        return _Plan(Exchange(None, [sms.notice(catalog, speak, "help")], True, "help", speak))
+    if kind == "forget":     # the opt-out too: a family may want no trace that it ever texted
+        changes = Changes(deletes=store.everything(who))
+        return _Plan(Exchange(None, [sms.notice(catalog, speak, "forgotten")], True, "forgotten", speak), changes,
+                     must_store=True)
     if loaded.opted_out and kind != "start":
-        return Exchange(None, [], loaded.ok, "opted out, no reply", speak)
+        return _Plan(Exchange(None, [], True, "opted out, no reply", speak))
+    turn, replies = sms.respond(catalog, loaded.state, said, loaded.lang, chosen=chosen, restart=kind == "start")
+    reply = orjson.dumps([r.text for r in replies]).decode() if retry and kind != "start" else None
+    changes = Changes(sets=store.conversation(who, turn.state, loaded, retry, reply))
     if kind == "start":
-        store.set_opt_out(number, False)
-    if kind == "help":
-        return Exchange(None, [sms.notice(catalog, speak, "help")], loaded.ok, "help", speak)
-    if kind == "forget":
-        forgotten = store.forget(number)
-        return Exchange(None, [sms.notice(catalog, speak, "forgotten")] if forgotten else
-                        [sms.notice(catalog, speak, "fallback")], forgotten, "forgotten" if forgotten else "failed", speak)
-    turn, replies = sms.respond(catalog, loaded.state, body, loaded.lang, chosen=lang, media=media,
-                                restart=kind == "start")
-    saved = store.save(number, turn.state) if loaded.ok else False
-    return Exchange(turn, replies, loaded.ok and saved, "reply", turn.state.lang)
+        changes.deletes.append(store.key("optout", who))
+    return _Plan(Exchange(turn, replies, True, "reply", turn.state.lang), changes, compare=True,
+                 must_store=kind == "start")
+
+
+def _unstored(catalog: Catalog, store: Store, who: str, said: inbound.Inbound) -> Exchange:
+    """Redis is away: help and topics are still answered, but nothing that needs storing is confirmed, a stop
+    word never gets a menu, and a number this worker saw opted out gets nothing."""
+    speak = said.command_lang or "en"
+    if said.command == "help":
+        return Exchange(None, [sms.notice(catalog, speak, "help")], False, "help", speak)
+    if said.command is not None:
+        return _undone(catalog, speak)
+    if store.known_opted_out(who):
+        return Exchange(None, [], False, "opted out, no reply")
+    turn, replies = sms.degraded(catalog, said)   # still answer, remembering nothing
+    return Exchange(turn, replies, False, "degraded", turn.state.lang)
+
+
+def _undone(catalog: Catalog, lang: str | None) -> Exchange:
+    return Exchange(None, [sms.notice(catalog, lang or "en", UNDONE)], False, "not stored, told so", lang)

@@ -6,12 +6,13 @@ Redis or Twilio; the adapters turn its Screens into TwiML.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from typing import Literal
 
+import orjson
+
 from hotline.content.catalog import Catalog, Node
-from hotline.engine_constants import CALLBACK_DIGIT, MORE_LANGUAGES_DIGIT
+from hotline.engine_constants import CALLBACK_DIGIT, ERASE_DIGIT, MORE_LANGUAGES_DIGIT
 from hotline.text import normalize
 from hotline.vocabulary import vocabulary
 
@@ -21,6 +22,9 @@ GOODBYE = "goodbye"
 CALLBACK = "callback"          # after hours on a call: what is kept, then confirm a call-back request
 CALLBACK_DONE = "callback.done"
 CONNECT = "connect"            # on a call: ring the organization just read out
+ERASE = "erase"                # on a call: what ERASE deletes, then confirm
+FORGOTTEN = "forgotten"        # everything kept for the number was deleted
+UNDONE = "not_done"            # a notice: what the caller asked could not be stored, so it was not done
 LANGUAGE_PAGE = 8              # languages offered per page of the call's language menu
 STATE_VERSION = 1
 SILENCE_LIMIT = 2   # silent prompts in a row before a call ends politely
@@ -42,19 +46,31 @@ class State:
     after_hours: bool = False
     version: int = STATE_VERSION
 
+    def as_dict(self) -> dict:
+        """The state as plain values (for JSON)."""
+        return vars(self)   # every field is a plain value
+
     def to_json(self) -> str:
         """A compact JSON form for storage or a URL."""
-        return json.dumps(vars(self), separators=(",", ":"))   # every field is a plain value
+        return orjson.dumps(vars(self)).decode()
 
     @classmethod
     def from_json(cls, raw: str | bytes | None, channel: Literal["sms", "voice"] = "sms") -> "State | None":
         """The state in raw, or None when it is absent, unreadable or of another version."""
         try:
-            data = json.loads(raw) if raw else None
-            if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
-                return None
+            data = orjson.loads(raw) if raw else None
+        except orjson.JSONDecodeError:
+            return None
+        return cls.from_dict(data, channel)
+
+    @classmethod
+    def from_dict(cls, data: object, channel: Literal["sms", "voice"] = "sms") -> "State | None":
+        """The state in plain values, or None when they are not one of this version."""
+        if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
+            return None
+        try:
             state = cls(**data)
-        except (ValueError, TypeError):
+        except TypeError:
             return None
         ok = (state.channel == channel and isinstance(state.node, str) and isinstance(state.page, int)
               and isinstance(state.misses, int) and isinstance(state.turns, int)
@@ -107,7 +123,7 @@ def step(catalog: Catalog, state: State, event: Input) -> Turn:
     """Advance a conversation by one input."""
     if state.lang is not None and not catalog.has_language(state.lang):
         state = replace(state, lang=None)
-    if state.node not in catalog.nodes and state.node not in (LANGUAGES, CALLBACK):
+    if state.node not in catalog.nodes and state.node not in (LANGUAGES, CALLBACK, ERASE):
         state = replace(state, node=MAIN, page=0)
     state = replace(state, turns=state.turns + 1)
     if state.channel == "voice" and state.turns > TURN_LIMIT:
@@ -188,7 +204,7 @@ def number_word(catalog: Catalog, lang: str, said: str) -> str | None:
 
 
 def _choose(catalog: Catalog, state: State, value: str) -> Turn:
-    said = normalize(value)
+    said = value   # normalized at the door (hotline.inbound, hotline.voice.read)
     said = number_word(catalog, state.lang or "en", said) or said
     if said == "0":
         return _menu(catalog, state, said)
@@ -200,10 +216,14 @@ def _choose(catalog: Catalog, state: State, value: str) -> Turn:
         return _language(catalog, state, lang or "")
     if state.node == CALLBACK:
         return _callback(catalog, state, said)
+    if state.node == ERASE:
+        return _erase(catalog, state, said)
     lang = state.lang or "en"
     node = catalog.nodes[state.node]
     if state.channel == "voice" and node.id == MAIN and state.after_hours and said == CALLBACK_DIGIT:
         return _show(state, CALLBACK, Event("topic", CALLBACK))
+    if state.channel == "voice" and node.id == MAIN and said == ERASE_DIGIT:
+        return _show(state, ERASE, Event("topic", ERASE))
     if state.channel == "voice" and node.connect and said.isdigit() and 1 <= int(said) <= len(node.resources):
         rid = node.resources[int(said) - 1]
         return Turn((Screen(CONNECT, target=rid),), replace(state, misses=0), (Event("connect", rid),))
@@ -220,6 +240,17 @@ def _callback(catalog: Catalog, state: State, said: str) -> Turn:
     if said == "1":
         return Turn((Screen(CALLBACK_DONE),), state, (Event("callback", state.lang or ""),), end=True)
     return _show(state, CALLBACK, Event("unclear"), notices=("unclear",))
+
+
+def _erase(catalog: Catalog, state: State, said: str) -> Turn:
+    if said == "1":
+        return Turn((Screen(FORGOTTEN),), state, (Event("forget"),), end=True)
+    return _show(state, ERASE, Event("unclear"), notices=("unclear",))
+
+
+def undone(state: State) -> Turn:
+    """What the caller asked (a call-back, an erase) could not be stored: say so plainly, then the main menu."""
+    return _show(state, MAIN, Event("undone"), notices=(UNDONE,))
 
 
 def option_words(catalog: Catalog, lang: str, option_goto: str, words: tuple[str, ...] = ()) -> frozenset[str]:

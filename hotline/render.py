@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import phonenumbers
 
 from hotline.content.catalog import PLACEHOLDER, Catalog, Channel
-from hotline.engine import (CALLBACK, CALLBACK_DONE, CONNECT, GOODBYE, LANGUAGES, MAIN, Screen, language_page,
-                            language_pages)
-from hotline.engine_constants import CALLBACK_DIGIT, MORE_LANGUAGES_DIGIT
+from hotline.content.memo import per_catalog
+from hotline.engine import (CALLBACK, CALLBACK_DONE, CONNECT, ERASE, FORGOTTEN, GOODBYE, LANGUAGES, MAIN, Screen,
+                            language_page, language_pages)
+from hotline.engine_constants import CALLBACK_DIGIT, ERASE_DIGIT, MORE_LANGUAGES_DIGIT
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def parts(catalog: Catalog, lang: str, channel: Channel, screen: Screen, *, afte
     return list(_parts(catalog, lang, channel, screen, after_hours, tuple(sorted(params.items()))))
 
 
-@lru_cache(maxsize=8192)
+@per_catalog(maxsize=4096)
 def _parts(catalog: Catalog, lang: str, channel: Channel, screen: Screen, after_hours: bool,
            param_items: tuple[tuple[str, str], ...]) -> tuple[Part, ...]:
     """parts(), computed once per catalog, language, screen and parameters."""
@@ -71,7 +71,7 @@ def _compose(catalog: Catalog, lang: str, channel: Channel, screen: Screen, afte
     found = [part(notice, "notice") for notice in screen.notices]
     if screen.node == LANGUAGES:
         return found + _language_list(catalog, lang, channel, screen.page)
-    if screen.node in (GOODBYE, CALLBACK, CALLBACK_DONE):
+    if screen.node in (GOODBYE, CALLBACK, CALLBACK_DONE, ERASE, FORGOTTEN):
         return found + [part(screen.node)]
     if screen.node == CONNECT:
         return found + [part("connect", name=catalog.resource_name(lang, screen.target, channel))]
@@ -87,6 +87,7 @@ def _compose(catalog: Catalog, lang: str, channel: Channel, screen: Screen, afte
     for opt in node.options:
         found.append(part("option", "option", digit=opt.digit, label=catalog.text(lang, f"{opt.goto}.label", channel)))
     if node.id == MAIN and channel == "voice":
+        found.append(part("erase.offer", "option", digit=ERASE_DIGIT))
         if after_hours:
             found.append(part("callback.offer", "option", digit=CALLBACK_DIGIT))
         found.append(part("languages.switch", "footer"))

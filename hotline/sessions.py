@@ -1,25 +1,34 @@
 """Conversation state in Redis: keys are keyed hashes of phone numbers, and every key expires.
 
-Writes that can wait (a conversation's new position, a caller's language) are queued and
-sent with the next read of this worker process, so a webhook costs one Redis round trip;
-a writer thread sends what no read took within WRITE_DELAY, and the queue is sent at exit.
+Every webhook makes at most two round trips, and its answer leaves only after both:
+1. a read script: the reply already given to this very message or call step (Twilio retries), else the
+   caller's conversation, language and opt-out, and the rate counts (commands are never counted or limited);
+2. a write script: the new conversation and language, the reply (kept a few minutes for retries) and the
+   usage counts, all at once, so a worker killed after answering has lost nothing.
 
-Nothing here stores a phone number or a message body. A number becomes
-HMAC-SHA256(HOTLINE_SECRET, number) before it touches a key, and a value holds
-only the menu position and language. Without REDIS_URL an embedded in-process
-store (fakeredis, the same Redis commands in memory) lets the hotline be tried
-on a machine with nothing else installed.
+One number, one sequence: compare-and-set, not a lock. The write stores a conversation only if the
+conversation and language it was stepped from are still the ones stored (the conversation changes at every
+step: its turn count grows). Otherwise another worker answered a text from the same number in between, and
+the text is read and stepped again from what is stored now. A lock would make every text pay for a rare
+collision, and a worker killed while holding it would stall the number until the lock expired; a failed
+compare costs only the text that collided. If what was read has since been deleted, ERASE came in between:
+nothing is written, so a request already in flight cannot bring an erased number back.
+
+Nothing here stores a phone number or a message body. A number becomes HMAC-SHA256(key, number) before it
+touches a key. Without REDIS_URL an embedded in-process store (fakeredis, the same commands and scripts in
+memory) lets the hotline be tried on a machine with nothing else installed.
 """
 from __future__ import annotations
 
-import atexit
+import datetime as dt
 import hashlib
 import hmac
 import logging
-import threading
+import queue
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import orjson
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
@@ -29,72 +38,181 @@ from hotline.engine import State
 log = logging.getLogger(__name__)
 
 PREFIX = "hotline"
-SESSION_TTL = 24 * 3600          # a conversation is forgotten a day after its last text
-LANGUAGE_TTL = 90 * 24 * 3600    # a caller's language is remembered for 90 days
+SESSION_TTL = 24 * 3600            # a conversation is forgotten a day after its last text
+LANGUAGE_TTL = 90 * 24 * 3600      # a caller's language is remembered for 90 days
 OPT_OUT_TTL = 2 * 365 * 24 * 3600  # STOP is honoured for two years after the last text
-TIMEOUT = 0.5                    # seconds: Twilio must get an answer even when Redis hangs
+RETRY_TTL = 5 * 60                 # a reply is given again to the same message or call step this long
+REPLIES_KEPT = 3                   # replies kept with a conversation for Twilio's retries
+STATS_TTL = 400 * 24 * 3600        # usage counts (no identities)
+TIMEOUT = 0.5                      # seconds: Twilio must get an answer even when Redis hangs
+PAUSE = 5.0                        # seconds Redis is left alone after a failure (then tried again)
+RATE_WINDOW = 120                  # seconds a minute's rate count is kept
 KINDS = ("sms", "voice", "lang", "optout", "callback")   # every kind of key kept for a number
-PAUSE = 5.0                      # seconds Redis is left alone after a failure (then tried again)
-RATE_WINDOW = 120                # seconds a minute's rate count is kept
-WRITE_DELAY = 0.05               # seconds a queued write waits for a read to carry it (texts are seconds apart)
+OK, CONFLICT, ERASED, DOWN = "ok", "conflict", "erased", "down"
 
-
-# One round trip for a webhook: this process's queued writes, then the caller's counts and keys.
-# KEYS: session, language, opt-out, this number's rate, everyone's rate, then the keys to write;
-# ARGV: the rate window, then a value and its seconds to live for each key to write.
-LOAD = """
-for i = 6, #KEYS do
-  redis.call('SET', KEYS[i], ARGV[2 * i - 10], 'EX', ARGV[2 * i - 9])
+# KEYS: conversation, language, opt-out, this number's rate, everyone's rate, the day's counts.
+# ARGV: retry field ('' for none), limit (1 or 0), per number, per minute, rate window, counts' ttl,
+#       then the counters to add to when the request is over a limit.
+# A conversation that holds the retry field answers at once: a retried request counts toward no limit.
+READ = """
+local found = redis.call('MGET', KEYS[1], KEYS[2], KEYS[3])
+if ARGV[1] ~= '' and found[1] and string.find(found[1], ARGV[1], 1, true) then
+  return {1, found[1], found[2], found[3], 0}
 end
-local mine = redis.call('INCR', KEYS[4])
-redis.call('EXPIRE', KEYS[4], ARGV[1])
-local everyone = redis.call('INCR', KEYS[5])
-redis.call('EXPIRE', KEYS[5], ARGV[1])
-return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]), redis.call('GET', KEYS[3]), mine, everyone}
+local limited = 0
+if ARGV[2] == '1' then
+  local mine = redis.call('INCR', KEYS[4])
+  if mine == 1 then redis.call('EXPIRE', KEYS[4], ARGV[5]) end
+  if mine > tonumber(ARGV[3]) then
+    limited = 1
+  else
+    local everyone = redis.call('INCR', KEYS[5])
+    if everyone == 1 then redis.call('EXPIRE', KEYS[5], ARGV[5]) end
+    if everyone > tonumber(ARGV[4]) then limited = 2 end
+  end
+  if limited > 0 and #ARGV >= 7 then
+    local first = redis.call('HINCRBY', KEYS[6], ARGV[7], 1)
+    for i = 8, #ARGV do redis.call('HINCRBY', KEYS[6], ARGV[i], 1) end
+    if first == 1 then redis.call('EXPIRE', KEYS[6], ARGV[6]) end
+  end
+end
+return {0, found[1], found[2], found[3], limited}
+"""
+
+# KEYS: conversation, language, the day's counts, then the keys to set, then the keys to delete.
+# ARGV: compare (1 or 0), the conversation and language read ('' for none), keys to set, keys to delete,
+#       counts' ttl, counters, then (value, ttl) for each key to set, then the counters to add one to.
+WRITE = """
+local result = 'ok'
+if ARGV[1] == '1' then
+  local found = redis.call('MGET', KEYS[1], KEYS[2])
+  local session, lang = found[1] or '', found[2] or ''
+  if session ~= ARGV[2] or lang ~= ARGV[3] then
+    if (ARGV[2] ~= '' and session == '') or (ARGV[3] ~= '' and lang == '') then
+      result = 'erased'
+    else
+      return 'conflict'
+    end
+  end
+end
+local sets, dels, counters = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[7])
+if result == 'ok' then
+  for i = 1, sets do
+    redis.call('SET', KEYS[3 + i], ARGV[6 + 2 * i], 'EX', ARGV[7 + 2 * i])
+  end
+  for i = 1, dels do redis.call('DEL', KEYS[3 + sets + i]) end
+end
+if counters > 0 then
+  local first = redis.call('HINCRBY', KEYS[3], ARGV[8 + 2 * sets], 1)
+  for i = 2, counters do redis.call('HINCRBY', KEYS[3], ARGV[7 + 2 * sets + i], 1) end
+  if first == 1 then redis.call('EXPIRE', KEYS[3], ARGV[6]) end   -- a day's first count made the key
+end
+return result
 """
 
 
 @dataclass(frozen=True)
 class Loaded:
-    """What the store knows of a caller: their conversation, their language, and whether Redis answered."""
+    """What the store knows of a caller, as read: conversation, language, opt-out, limits, a reply to replay."""
 
     state: State | None
     lang: str | None
     ok: bool = True
     opted_out: bool = False
-    limited: bool = False   # over the per-number rate or the global ceiling: no reply
+    limited: bool = False          # over the per-number rate or the hotline's ceiling: no reply
+    replay: str | None = None      # the reply already given to this message or call step ('' for a call's:
+                                   # the call's TwiML is made again from its URL, without doing anything twice)
+    read: tuple[bytes, bytes] = (b"", b"")   # the raw conversation and language, for compare-and-set
+    replies: tuple = ()            # (time, retry field, reply) of the last replies, kept with the conversation
 
 
-def connect(url: str | None) -> redis.Redis:
-    """A Redis client with short, explicit timeouts; the embedded store when url is None."""
+@dataclass
+class Changes:
+    """What one answer changes in Redis, written in one script before the answer leaves."""
+
+    sets: list[tuple[str, str | bytes, int]] = field(default_factory=list)
+    deletes: list[str] = field(default_factory=list)
+    counts: list[str] = field(default_factory=list)
+
+
+def record(state: State | None, replies: list) -> str:
+    """A conversation as kept: its state, and its last replies for Twilio's retries."""
+    return orjson.dumps({"state": state.as_dict() if state else None, "replies": replies}).decode()
+
+
+def _parse(raw: bytes | None, channel: str) -> tuple[State | None, tuple]:
+    """The state and the replies of a kept conversation (a bare state, as kept before replies were)."""
+    if not raw:
+        return None, ()
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None, ()
+    if isinstance(data, dict) and "replies" in data:
+        replies = data["replies"] if isinstance(data["replies"], list) else []
+        return State.from_dict(data.get("state"), channel), tuple(r for r in replies if isinstance(r, list)
+                                                                  and len(r) == 3)
+    return State.from_dict(data, channel), ()
+
+
+def connect(url: str | None, single: bool = False) -> redis.Redis:
+    """A Redis client with short, explicit timeouts; the embedded store when url is None. single: a client
+    that keeps one connection (for one thread), without a pool to borrow it from at every command."""
     if url is None:
         import fakeredis
 
         return fakeredis.FakeRedis()
     return redis.Redis.from_url(
         url, socket_connect_timeout=TIMEOUT, socket_timeout=TIMEOUT,
-        retry=Retry(NoBackoff(), 1), health_check_interval=30,
+        retry=Retry(NoBackoff(), 1), health_check_interval=30, single_connection_client=single,
     )
 
 
+def day_key(day: dt.date) -> str:
+    """The hash holding one day's usage counts."""
+    return f"{PREFIX}:stats:{day.isoformat()}"
+
+
 class Store:
-    """Sessions and remembered languages: one Redis round trip a webhook, writes queued behind reads."""
+    """Sessions, remembered languages, opt-outs and counts: a read script and a write script a webhook."""
 
     def __init__(self, client: redis.Redis, secret: bytes, embedded: bool = False,
-                 per_number: int = 20, per_minute: int = 1200):
+                 per_number: int = 20, per_minute: int = 1200, url: str | None = None):
         self.client = client
         self.secret = secret
         self.embedded = embedded
         self.per_number = per_number      # texts (or calls) one number may send in a minute
         self.per_minute = per_minute      # replies the whole hotline sends in a minute (SMS pumping)
         self.paused_until = 0.0
-        self.load_script = client.register_script(LOAD)
-        self.queued: list[tuple[str, str, int]] = []   # (key, value, seconds to live) not yet sent
-        self.lock = threading.Lock()
-        self.wake = threading.Event()
-        self.writer: threading.Thread | None = None   # started on the first write (again in a forked worker)
-        self.closed = threading.Event()
-        atexit.register(self.flush)
+        self.scripts = {READ: client.register_script(READ).sha, WRITE: client.register_script(WRITE).sha}
+        self.opted_out: dict[str, float] = {}   # callers seen opted out, for while Redis is away
+        # The webhooks' scripts run on clients that each keep one connection, lent to one request at a time:
+        # borrowing from redis-py's pool checks the connection with a system call at every command, a fifth of
+        # a webhook's Redis time here. As many clients as requests ever ran at once; none is made per request.
+        self.url = url
+        self.idle: queue.SimpleQueue[redis.Redis] = queue.SimpleQueue()
+        self.opened: list[redis.Redis] = []
+
+    def _run(self, script: str, keys: list, args: list):
+        """Run one of the scripts by its digest, loading it first where Redis does not have it (a restart)."""
+        if self.url is None:
+            return self._eval(self.client, script, keys, args)
+        try:
+            client = self.idle.get_nowait()
+        except queue.Empty:
+            client = connect(self.url, single=True)
+            self.opened.append(client)
+        try:
+            return self._eval(client, script, keys, args)
+        finally:
+            self.idle.put(client)
+
+    def _eval(self, client: redis.Redis, script: str, keys: list, args: list):
+        try:
+            return client.evalsha(self.scripts[script], len(keys), *keys, *args)
+        except redis.exceptions.NoScriptError:
+            client.script_load(script)
+            return client.evalsha(self.scripts[script], len(keys), *keys, *args)
 
     def available(self) -> bool:
         """False for a few seconds after Redis failed, so an outage costs no time per request."""
@@ -105,122 +223,113 @@ class Store:
         log.warning("session store unavailable", extra={"error": type(exc).__name__})
 
     def caller(self, number: str) -> str:
-        """The keyed hash that stands for a phone number everywhere in Redis."""
+        """The keyed hash that stands for a phone number everywhere in Redis (computed once per request:
+        every other method takes it, never the number)."""
         return hmac.new(self.secret, number.strip().encode(), hashlib.sha256).hexdigest()[:32]
 
-    def _keys(self, number: str, channel: str) -> tuple[str, str]:
-        who = self.caller(number)
-        return f"{PREFIX}:{channel}:{who}", f"{PREFIX}:lang:{who}"
+    @staticmethod
+    def key(kind: str, who: str) -> str:
+        """The key of one kind (sms, lang, optout, callback...) kept for a caller."""
+        return f"{PREFIX}:{kind}:{who}"
 
-    def _opt_out_key(self, number: str) -> str:
-        return f"{PREFIX}:optout:{self.caller(number)}"
+    def retry_field(self, *parts: str) -> str:
+        """The field a request's reply is kept under: a keyed hash of Twilio's ids for it, never the ids."""
+        return hmac.new(self.secret, "\n".join(parts).encode(), hashlib.sha256).hexdigest()[:24]
 
-    def _load_keys(self, number: str, channel: str) -> tuple[str, ...]:
-        """session, language, opt-out and this minute's rate key of a number: one keyed hash for all."""
-        who, minute = self.caller(number), int(time.time() // 60)
-        return (f"{PREFIX}:{channel}:{who}", f"{PREFIX}:lang:{who}", f"{PREFIX}:optout:{who}",
-                f"{PREFIX}:rate:{who}:{minute}", f"{PREFIX}:rate:all:{minute}")
-
-    def load(self, number: str, channel: str = "sms") -> Loaded:
-        """The caller's conversation, language, opt-out and rate counts, in one round trip that also
-        carries this process's queued writes; empty if Redis is down."""
+    def load(self, who: str, channel: str = "sms", *, limit: bool = True, retry: str = "",
+             day: dt.date | None = None, counts: tuple[str, ...] = ()) -> Loaded:
+        """The caller's conversation, language, opt-out and rate counts in one round trip (rates are counted
+        only when limit); the reply to replay when retry names a request already answered; empty if Redis is
+        down. counts are added to the day's usage counts when the request is over a limit."""
         if not self.available():
             return Loaded(None, None, ok=False)
-        queued = self._take()
-        keys = [*self._load_keys(number, channel), *(key for key, _, _ in queued)]
-        try:
-            raw_state, raw_lang, opted_out, count, total = self.load_script(
-                keys=keys, args=[RATE_WINDOW, *(part for _, value, ttl in queued for part in (value, ttl))])
-        except redis.RedisError as exc:
-            self._failed(exc)
-            return Loaded(None, None, ok=False)
-        lang = raw_lang.decode() if raw_lang else None
-        limited = count > self.per_number or total > self.per_minute
-        return Loaded(State.from_json(raw_state, channel), lang, opted_out=bool(opted_out), limited=limited)
-
-    def _take(self) -> list[tuple[str, str, int]]:
-        """The queued writes, in order, for the round trip about to be made."""
-        with self.lock:
-            queued, self.queued = self.queued, []
-        return queued
-
-    def _send(self, commands) -> list | None:
-        """One pipelined round trip: the queued writes first (so a delete is not undone by an older
-        write), then commands(pipe). The commands' results, or None if Redis failed (the queued
-        writes are then dropped)."""
-        queued = self._take()
-        try:
-            with self.client.pipeline(transaction=False) as pipe:
-                for key, value, ttl in queued:
-                    pipe.set(key, value, ex=ttl)
-                commands(pipe)
-                return pipe.execute()[len(queued):]
-        except redis.RedisError as exc:
-            self._failed(exc)
-            return None
-
-    def _queue(self, *writes: tuple[str, str, int]) -> bool:
-        """Send these SETs with the next read, or within WRITE_DELAY; False if Redis is down."""
-        if not self.available():
-            return False
-        with self.lock:
-            self.queued.extend(writes)
-            if self.writer is None or not self.writer.is_alive():
-                self.writer = threading.Thread(target=self._write_behind, name="hotline-writer", daemon=True)
-                self.writer.start()
-        if not self.wake.is_set():
-            self.wake.set()
-        return True
-
-    def _write_behind(self) -> None:
-        while self.wake.wait() and not self.closed.is_set():
-            self.wake.clear()
-            if self.closed.wait(WRITE_DELAY):   # meanwhile a read may carry the writes in its own round trip
-                return
-            self.flush()
-
-    def flush(self) -> None:
-        """Send the queued writes now (the writer thread, at exit, and tests that look into Redis)."""
-        if self.queued and self.available():
-            self._send(lambda pipe: None)
-
-    def close(self) -> None:
-        """Send what is queued, stop the writer thread and close the connections."""
-        self.closed.set()
-        self.wake.set()
-        if self.writer is not None and self.writer.is_alive():
-            self.writer.join(timeout=1)
-        self.flush()
-        atexit.unregister(self.flush)
-        self.client.close()
-
-    def set_opt_out(self, number: str, opted_out: bool) -> bool:
-        """Record STOP (kept two years, beyond any conversation) or START, at once; False if Redis is down."""
-        if not self.available():
-            return False
-        key = self._opt_out_key(number)
-        return self._send(lambda pipe: pipe.set(key, "1", ex=OPT_OUT_TTL) if opted_out else pipe.delete(key)) is not None
-
-    def save(self, number: str, state: State) -> bool:
-        """Keep a conversation (a day) and its language (90 days), queued; False if Redis is down."""
-        session_key, lang_key = self._keys(number, state.channel)
-        writes = [(session_key, state.to_json(), SESSION_TTL)]
-        if state.lang:
-            writes.append((lang_key, state.lang, LANGUAGE_TTL))
-        return self._queue(*writes)
-
-    def remember(self, number: str, lang: str) -> bool:
-        """Keep only a caller's language (90 days), as a call does, queued; False if Redis is down."""
-        return self._queue((self._keys(number, "sms")[1], lang, LANGUAGE_TTL))
-
-    def forget(self, number: str) -> bool:
-        """Delete everything kept for a number (each kind of key, named): False if Redis is down."""
-        if not self.available():
-            return False
-        who = self.caller(number)
         minute = int(time.time() // 60)
-        keys = [f"{PREFIX}:{kind}:{who}" for kind in KINDS] + [f"{PREFIX}:rate:{who}:{m}" for m in (minute - 1, minute)]
-        return self._send(lambda pipe: pipe.delete(*keys)) is not None
+        keys = [f"{PREFIX}:{channel}:{who}", f"{PREFIX}:lang:{who}", f"{PREFIX}:optout:{who}",
+                f"{PREFIX}:rate:{who}:{minute}", f"{PREFIX}:rate:all:{minute}", day_key(day or dt.date.today())]
+        args = [retry, "1" if limit else "0", self.per_number, self.per_minute, RATE_WINDOW, STATS_TTL,
+                *(counts if day else ())]
+        try:
+            found = self._run(READ, keys, args)
+        except redis.RedisError as exc:
+            self._failed(exc)
+            return Loaded(None, None, ok=False)
+        replayed, raw_state, raw_lang, opted_out, limited = found
+        if replayed:
+            replay = next((reply for _, field_, reply in _parse(raw_state, channel)[1] if field_ == retry), None)
+            if replay is not None:
+                return Loaded(None, raw_lang.decode() if raw_lang else None, replay=replay)
+            return self.load(who, channel, limit=limit, day=day, counts=counts)   # the field was in a reply's text
+        self._note_opt_out(who, bool(opted_out))
+        state, replies = _parse(raw_state, channel)
+        now = time.time()
+        return Loaded(state, raw_lang.decode() if raw_lang else None, opted_out=bool(opted_out),
+                      limited=bool(limited), read=(raw_state or b"", raw_lang or b""),
+                      replies=tuple(r for r in replies if isinstance(r[0], (int, float)) and now - r[0] < RETRY_TTL))
+
+    def _note_opt_out(self, who: str, opted_out: bool) -> None:
+        if opted_out:
+            self.opted_out[who] = time.monotonic()
+            if len(self.opted_out) > 10000:   # bounded: the oldest half goes
+                for old in sorted(self.opted_out, key=self.opted_out.get)[:5000]:
+                    del self.opted_out[old]
+        else:
+            self.opted_out.pop(who, None)
+
+    def known_opted_out(self, who: str) -> bool:
+        """Whether this worker last saw the caller opted out (asked while Redis is away)."""
+        return who in self.opted_out
+
+    def commit(self, who: str, changes: Changes, *, channel: str = "sms", compare: Loaded | None = None,
+               day: dt.date | None = None) -> str:
+        """Write what an answer changed, with its counts, in one round trip. With compare, only if the
+        conversation and language read are still stored: OK, CONFLICT (read again and step again), ERASED
+        (deleted in between: nothing written but the counts) or DOWN."""
+        if not self.available():
+            return DOWN
+        counts = list(changes.counts) if day else []
+        keys = [f"{PREFIX}:{channel}:{who}", f"{PREFIX}:lang:{who}", day_key(day or dt.date.today()),
+                *(key for key, _, _ in changes.sets), *changes.deletes]
+        read = compare.read if compare is not None else (b"", b"")
+        args = ["1" if compare is not None else "0", read[0], read[1], len(changes.sets), len(changes.deletes),
+                STATS_TTL, len(counts), *(part for _, value, ttl in changes.sets for part in (value, ttl)), *counts]
+        try:
+            result = self._run(WRITE, keys, args)
+        except redis.RedisError as exc:
+            self._failed(exc)
+            return DOWN
+        result = result.decode() if isinstance(result, bytes) else result
+        if result == OK and any(key.startswith(f"{PREFIX}:optout:") for key, _, _ in changes.sets):
+            self._note_opt_out(who, True)
+        elif result == OK and f"{PREFIX}:optout:{who}" in changes.deletes:
+            self._note_opt_out(who, False)
+        return result
+
+    def conversation(self, who: str, state: State, loaded: Loaded | None = None, retry: str = "",
+                     reply: str | None = None) -> list[tuple[str, str, int]]:
+        """The keys that keep a conversation: its place and its last replies (a day), and its language
+        (90 days from the start of the last conversation: written when one starts or its language changes)."""
+        sets = [(self.key(state.channel, who), record(state, self._replies(loaded, retry, reply)), SESSION_TTL)]
+        if state.lang and (loaded is None or loaded.state is None or state.lang != loaded.lang):
+            sets.append((self.key("lang", who), state.lang, LANGUAGE_TTL))
+        return sets
+
+    def call_steps(self, who: str, loaded: Loaded, retry: str) -> tuple[str, str, int]:
+        """The key that keeps which steps of a call were answered, for Twilio's retries: the step, not its TwiML,
+        which its URL makes again (a call keeps its place in its URLs)."""
+        return self.key("voice", who), record(None, self._replies(loaded, retry, "")), RETRY_TTL
+
+    @staticmethod
+    def _replies(loaded: Loaded | None, retry: str, reply: str | None) -> list:
+        kept = list(loaded.replies) if loaded is not None else []
+        if retry and reply is not None:
+            kept.append((int(time.time()), retry, reply))
+        return kept[-REPLIES_KEPT:]
+
+    def everything(self, who: str) -> list[str]:
+        """Every key kept for a caller, for ERASE."""
+        minute = int(time.time() // 60)
+        return [f"{PREFIX}:{kind}:{who}" for kind in KINDS] + \
+               [f"{PREFIX}:rate:{who}:{m}" for m in (minute - 1, minute)]
 
     def health(self) -> str:
         """'ok', 'embedded' or 'down' (a real ping, even while paused: this is how recovery shows)."""
@@ -230,3 +339,24 @@ class Store:
             return "down"
         self.paused_until = 0.0
         return "embedded" if self.embedded else "ok"
+
+    def persistence(self) -> str:
+        """How Redis keeps data across a restart: 'aof', 'rdb', 'none', or 'unknown' where it will not say."""
+        if self.embedded:
+            return "none"
+        try:
+            info = self.client.info("persistence")
+            if int(info.get("aof_enabled", 0)):
+                return "aof"
+            save = self.client.config_get("save").get("save", "")
+        except redis.ResponseError:
+            return "unknown"      # a managed Redis that hides CONFIG
+        except redis.RedisError:
+            return "unknown"
+        return "rdb" if str(save).strip() else "none"
+
+    def close(self) -> None:
+        """Close the connections."""
+        for client in self.opened:
+            client.close()
+        self.client.close()

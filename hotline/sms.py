@@ -1,39 +1,30 @@
 """SMS adapter: a text -> engine input (keywords, language guess) and screens -> sized replies."""
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from twilio.twiml.messaging_response import MessagingResponse
 
 from hotline.content.catalog import Catalog
+from hotline.content.memo import per_catalog
 from hotline.detect import guess
 from hotline.engine import MAIN, Input, Screen, State, Turn, match_option, number_word, step, with_notice
+from hotline.inbound import Inbound
 from hotline.render import fill, parts
 from hotline.segments import clean, measure, paginate
-from hotline.text import normalize
 from hotline.vocabulary import vocabulary
-
-MAX_BODY = 1600
-
-
-def tidy(body: str | None) -> str:
-    """A text as the hotline reads it: control characters as spaces, at most 1,600 characters."""
-    text = (body or "")[:MAX_BODY]
-    return "".join(" " if unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\n\u200d" else ch for ch in text)
-
-
-def carrier_command(catalog: Catalog, body: str) -> tuple[str, str] | None:
-    """STOP, START, HELP or ERASE in any served language: (command, the language of the word)."""
-    return vocabulary(catalog).carrier.get(normalize(body))
 
 
 def notice(catalog: Catalog, lang: str, msg_id: str) -> SmsReply:
     """A one-off reply of a single message, sized like every other."""
-    text = clean(fill(catalog, lang, "sms", msg_id), catalog.language(lang).fold_accents)
-    sized = measure(text)
-    return SmsReply(text, sized.encoding, sized.segments)
+    return sized(clean(fill(catalog, lang, "sms", msg_id), catalog.language(lang).fold_accents))
+
+
+def sized(text: str) -> SmsReply:
+    """A text message with its encoding and segment count."""
+    found = measure(text)
+    return SmsReply(text, found.encoding, found.segments)
 
 
 @dataclass(frozen=True)
@@ -45,9 +36,9 @@ class SmsReply:
     segments: int
 
 
-def read(catalog: Catalog, state: State, body: str) -> Input:
+def read(catalog: Catalog, state: State, text: Inbound) -> Input:
     """What a text means in an ongoing conversation: a command, a language switch, or a choice."""
-    said = normalize(body)
+    said = text.words
     lang = state.lang or "en"
     command = vocabulary(catalog).commands.get(lang, {}).get(said)
     if command:
@@ -55,16 +46,18 @@ def read(catalog: Catalog, state: State, body: str) -> Input:
     switch = vocabulary(catalog).keywords.get(said)
     if switch:
         return Input("language", switch) if switch != lang else Input("menu")
-    return Input("choose", body)
+    return Input("choose", said)
 
 
-def begin(catalog: Catalog, body: str, remembered: str | None = None, chosen: str | None = None) -> tuple[State, Input]:
+def begin(catalog: Catalog, text: Inbound | None, remembered: str | None = None,
+          chosen: str | None = None) -> tuple[State, Input]:
     """A new conversation starts at the main menu (with its disclaimer), in the chosen, guessed or remembered language."""
-    lang = chosen if catalog.has_language(chosen) else guess(catalog, body) or remembered or "en"
+    guessed = guess(catalog, text.body) if text is not None else None
+    lang = chosen if catalog.has_language(chosen) else guessed or remembered or "en"
     return State(channel="sms", lang=lang), Input("start", lang)
 
 
-@lru_cache(maxsize=4096)
+@per_catalog(maxsize=2048)
 def pages(catalog: Catalog, lang: str, screen: Screen) -> tuple[SmsReply, ...]:
     """Every page of a screen as text messages of at most three segments (computed once per catalog)."""
     fold = catalog.language(lang).fold_accents
@@ -96,13 +89,13 @@ def document(replies: tuple[SmsReply, ...]) -> str:
     return str(response)
 
 
-def degraded(catalog: Catalog, body: str) -> tuple[Turn, list[SmsReply]]:
+def degraded(catalog: Catalog, text: Inbound) -> tuple[Turn, list[SmsReply]]:
     """With no session store: the topic asked for by number or word (else the menu), in the text's
     language, or in English and Spanish when it cannot tell."""
-    lang = guess(catalog, body)
+    lang = guess(catalog, text.body)
     codes = [lang] if lang else [language.code for language in catalog.languages[:2]]
     replies: list[SmsReply] = []
-    written = normalize(body)
+    written = text.words
     for code in codes:
         said = number_word(catalog, code, written) or written
         chooses = match_option(catalog, catalog.nodes[MAIN], code, said) is not None
@@ -111,18 +104,19 @@ def degraded(catalog: Catalog, body: str) -> tuple[Turn, list[SmsReply]]:
     return turn, replies
 
 
-def respond(catalog: Catalog, state: State | None, body: str, remembered: str | None = None,
-            chosen: str | None = None, media: bool = False, restart: bool = False) -> tuple[Turn, list[SmsReply]]:
+def respond(catalog: Catalog, state: State | None, text: Inbound, remembered: str | None = None,
+            chosen: str | None = None, restart: bool = False) -> tuple[Turn, list[SmsReply]]:
     """One text in, the engine's turn and the replies out: the whole SMS path but storage."""
     if restart:
-        state, event = begin(catalog, "", (state.lang if state else None) or remembered, chosen)
+        state, event = begin(catalog, None, (state.lang if state else None) or remembered, chosen)
     elif state is None:
-        state, event = begin(catalog, body, remembered, chosen)
+        state, event = begin(catalog, text, remembered, chosen)
     else:
-        event = read(catalog, state, body)
-    if media and not normalize(body):
+        event = read(catalog, state, text)
+    picture_only = text.media and text.empty
+    if picture_only:
         event = Input("menu") if event.kind == "choose" else event
     turn = step(catalog, state, event)
-    if media and not normalize(body):   # a picture with no words: say so, then the menu
+    if picture_only:   # a picture with no words: say so, then the menu
         turn = with_notice(turn, "media")
     return turn, render(catalog, turn)

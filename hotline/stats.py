@@ -6,83 +6,36 @@ Counts live in one Redis hash a day (hotline:stats:YYYY-MM-DD), kept 400 days, w
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import threading
-import time
 from dataclasses import dataclass
 
-import redis
+from hotline.sessions import Store, day_key
 
-from hotline.sessions import PREFIX, Store
-
-log = logging.getLogger(__name__)
-KEEP = 400 * 24 * 3600
-FLUSH_EVERY = 2.0   # seconds between writes of a worker's counts
 COUNTED_OUTCOMES = {"opted out", "rate limited", "degraded", "help", "forgotten", "callback", "forwarded",
-                    "not answered", "connect"}
+                    "not answered", "connect", "not stored, told so", "ignored sender"}
+EVENT_OUTCOMES = {"callback", "connect", "forget"}   # engine events that are outcomes worth counting
 
 
-def day_key(day: dt.date) -> str:
-    return f"{PREFIX}:stats:{day.isoformat()}"
-
-
-def fields_for(channel: str, lang: str | None, topics: list[str], outcomes: list[str], new: bool = True) -> list[str]:
-    """The counters one answered webhook adds to; new is a new text or call (not a later step of a call)."""
+def counts_for(channel: str, lang: str | None, events=(), outcomes=(), new: bool = True) -> list[str]:
+    """The counters one answered webhook adds to: the channel (new is a new text or call, not a later step
+    of a call), the language, the topics reached and notable outcomes. Never an identity."""
     fields = [channel] if new else []
     if lang:
         fields.append(f"{channel}:lang:{lang}")
-    fields += [f"topic:{t}" for t in topics]
+    fields += [f"topic:{e.value}" for e in events if e.name == "topic" and e.value != "main"]
+    outcomes = list(outcomes) + [("forgotten" if e.name == "forget" else e.name)
+                                 for e in events if e.name in EVENT_OUTCOMES]
     fields += [f"outcome:{o}" for o in outcomes if o in COUNTED_OUTCOMES]
     return fields
 
 
 class Stats:
-    """Counting into Redis in batches (no round trip per webhook); counts wait in memory while Redis is away."""
+    """Reading the usage counts; they are written with each answer's own write (see Store.commit)."""
 
-    def __init__(self, store: Store, every: float = FLUSH_EVERY):
+    def __init__(self, store: Store):
         self.store = store
-        self.every = every
-        self.waiting: dict[tuple[str, str], int] = {}
-        self.lock = threading.Lock()
-        self.flushed = time.monotonic()
-
-    def count(self, today: dt.date, fields: list[str]) -> None:
-        """Add one to each field for today; written to Redis at most every few seconds."""
-        with self.lock:
-            for f in fields:
-                self.waiting[(today.isoformat(), f)] = self.waiting.get((today.isoformat(), f), 0) + 1
-            due = time.monotonic() - self.flushed >= self.every
-        if due:
-            self.flush()
-
-    def flush(self) -> None:
-        """Write what has been counted (one pipelined round trip)."""
-        with self.lock:
-            batch, self.waiting = self.waiting, {}
-            self.flushed = time.monotonic()
-        if not batch:
-            return
-        if not self.store.available():
-            self._keep(batch)
-            return
-        try:
-            with self.store.client.pipeline(transaction=False) as pipe:
-                for (day, name), amount in batch.items():
-                    pipe.hincrby(f"{PREFIX}:stats:{day}", name, amount)
-                for day in {day for day, _ in batch}:
-                    pipe.expire(f"{PREFIX}:stats:{day}", KEEP)
-                pipe.execute()
-        except redis.RedisError:
-            self._keep(batch)
-
-    def _keep(self, batch: dict) -> None:
-        with self.lock:
-            for key, amount in batch.items():
-                self.waiting[key] = self.waiting.get(key, 0) + amount
 
     def days(self, last: dt.date, count: int = 30) -> list[tuple[dt.date, dict[str, int]]]:
-        """Counts for the days up to last, oldest first (this worker's waiting counts included)."""
-        self.flush()
+        """Counts for the days up to last, oldest first."""
         days = [last - dt.timedelta(days=n) for n in range(count - 1, -1, -1)]
         with self.store.client.pipeline(transaction=False) as pipe:
             for day in days:

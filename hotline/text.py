@@ -9,6 +9,8 @@ _SEPARATORS = re.compile(r"[\s\W_]+", re.UNICODE)
 
 def normalize(text: str) -> str:
     """Fold case, accents, punctuation, spacing and non-ASCII digits for matching words."""
+    if text.isascii():   # no accents or other digits to fold
+        return _SEPARATORS.sub(" ", text).casefold().strip()
     decomposed = unicodedata.normalize("NFKD", text)
     kept = []
     for ch in decomposed:

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 from hotline.content.catalog import SOURCE_LANGUAGE, Catalog
+from hotline.content.memo import per_catalog
 from hotline.text import normalize
 
 CARRIER = ("stop", "start", "help", "forget")
@@ -26,7 +26,7 @@ def _words(text: str) -> list[str]:
     return [normalize(w) for w in text.split(",") if normalize(w)]
 
 
-@lru_cache(maxsize=8)
+@per_catalog(maxsize=1)
 def vocabulary(catalog: Catalog) -> Vocabulary:
     """The catalog's vocabulary, built on first use and kept while the catalog is served."""
     keywords: dict[str, str] = {}

@@ -9,15 +9,27 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import replace
-from functools import lru_cache
 from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from hotline.audio import clip
 from hotline.content.catalog import Catalog
-from hotline.engine import CONNECT, LANGUAGES, MAIN, Input, State, Turn, option_words, step, with_notice
+from hotline.content.memo import per_catalog
+from hotline.engine import (  # noqa: F401
+    CONNECT,
+    LANGUAGES,
+    MAIN,
+    Input,
+    State,
+    Turn,
+    option_words,
+    step,
+    undone,
+    with_notice,
+)
 from hotline.render import Part, fill, parts
+from hotline.text import normalize
 from hotline.when import opening_words
 
 log = logging.getLogger(__name__)
@@ -43,9 +55,9 @@ def read(state: State, digits: str | None, speech: str | None) -> Input:
     if digits == "*":
         return Input("languages") if state.node == MAIN else Input("repeat")
     if digits:
-        return Input("choose", digits)
-    if speech and speech.strip():
-        return Input("choose", speech)
+        return Input("choose", normalize(digits))
+    if speech and normalize(speech):
+        return Input("choose", normalize(speech))
     return Input("silence")
 
 
@@ -141,7 +153,7 @@ def render(catalog: Catalog, turn: Turn, opens: dt.datetime | None = None) -> Vo
     return response
 
 
-@lru_cache(maxsize=1024)
+@per_catalog(maxsize=1024)
 def document(catalog: Catalog, turn: Turn, opens: dt.datetime | None = None) -> str:
     """render() as the text Twilio gets, made once per content, turn and opening time (calls repeat them)."""
     return str(render(catalog, turn, opens))

@@ -4,9 +4,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import socket
-import subprocess
-import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,6 +12,7 @@ import redis
 
 from hotline.app import create_app
 from hotline.settings import PROJECT_ROOT, Settings
+from tests.servers import RedisServer  # noqa: F401  (tests import it from here too)
 from tests.twilio_client import TwilioClient
 
 TOKEN = "test-auth-token-0123456789abcdef"
@@ -24,42 +22,6 @@ SECRET = b"test-hotline-secret"
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true",
                      help="Rewrite tests/conversations/*.yaml from what the hotline says now.")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class RedisServer:
-    """A throwaway redis-server on a free port, nothing kept on disk; it can be stopped and started again."""
-
-    def __init__(self, workdir: Path):
-        self.port, self.dir, self.proc = _free_port(), workdir, None
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> "RedisServer":
-        self.proc = subprocess.Popen([shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1",
-                                      "--save", "", "--appendonly", "no", "--dir", str(self.dir)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        client = redis.Redis.from_url(self.url)
-        try:
-            for _ in range(100):
-                try:
-                    client.ping()
-                    return self
-                except redis.ConnectionError:
-                    time.sleep(0.05)
-        finally:
-            client.close()
-        self.stop()
-        pytest.fail("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
@@ -99,7 +61,7 @@ def make_app(now):
 
     yield make
     for app in made:
-        app.extensions["hotline"].store.close()
+        app.extensions["hotline"].close()
 
 
 @pytest.fixture

@@ -9,6 +9,12 @@ import pytest
 from hotline.content import load
 from hotline.engine import GOODBYE, LANGUAGES, MAIN, SILENCE_LIMIT, TURN_LIMIT, Input, State, step
 from hotline.settings import PROJECT_ROOT
+from hotline.text import normalize
+
+
+def choose(text: str) -> Input:
+    """A choice as the engine gets it: normalized once at the door (texts and calls alike)."""
+    return Input("choose", normalize(text))
 
 
 @pytest.fixture(scope="module")
@@ -38,22 +44,22 @@ def test_start_without_language_asks_for_one(catalog):
 
 def test_digit_and_word_choose_topics(catalog):
     state = State(lang="es")
-    assert step(catalog, state, Input("choose", " 4. ")).state.node == "legal"
-    assert step(catalog, state, Input("choose", "Necesito un ABOGADO")).state.node == "legal"
-    assert step(catalog, state, Input("choose", "I need a lawyer")).state.node == "legal"
+    assert step(catalog, state, choose(" 4. ")).state.node == "legal"
+    assert step(catalog, state, choose("Necesito un ABOGADO")).state.node == "legal"
+    assert step(catalog, state, choose("I need a lawyer")).state.node == "legal"
 
 
 def test_a_digit_from_a_topic_is_read_against_the_main_menu(catalog):
-    turn = step(catalog, State(lang="en", node="school"), Input("choose", "6"))
+    turn = step(catalog, State(lang="en", node="school"), choose("6"))
     assert turn.state.node == "report"
 
 
 def test_zero_returns_to_main_menu(catalog):
-    assert step(catalog, State(lang="en", node="legal"), Input("choose", "0")).state.node == MAIN
+    assert step(catalog, State(lang="en", node="legal"), choose("0")).state.node == MAIN
 
 
 def test_unrecognized_input_shows_menu_with_hint(catalog):
-    turn = step(catalog, State(lang="en", node="legal"), Input("choose", "banana"))
+    turn = step(catalog, State(lang="en", node="legal"), choose("banana"))
     assert turn.screens[0].node == MAIN
     assert turn.screens[0].notices == ("unclear",)
     assert turn.events[0].name == "unclear"
@@ -61,15 +67,15 @@ def test_unrecognized_input_shows_menu_with_hint(catalog):
 
 def test_ambiguous_words_are_not_guessed(catalog):
     # "legal" chooses legal help, "school" the right to school: both at once is unclear.
-    turn = step(catalog, State(lang="en"), Input("choose", "legal school"))
+    turn = step(catalog, State(lang="en"), choose("legal school"))
     assert turn.screens[0].notices == ("unclear",)
 
 
 def test_language_list_by_number_and_name(catalog):
     state = State(lang="en", node=LANGUAGES)
-    assert step(catalog, state, Input("choose", "2")).state.lang == "es"
-    assert step(catalog, state, Input("choose", "español")).state.lang == "es"
-    assert step(catalog, state, Input("choose", "99")).screens[0].node == LANGUAGES
+    assert step(catalog, state, choose("2")).state.lang == "es"
+    assert step(catalog, state, choose("español")).state.lang == "es"
+    assert step(catalog, state, choose("99")).screens[0].node == LANGUAGES
 
 
 def test_silence_repeats_once_then_says_goodbye(catalog):
@@ -84,10 +90,10 @@ def test_silence_repeats_once_then_says_goodbye(catalog):
 def test_a_call_cannot_loop_forever(catalog):
     state = State(channel="voice", lang="en")
     for _ in range(TURN_LIMIT):
-        turn = step(catalog, state, Input("choose", "1"))
+        turn = step(catalog, state, choose("1"))
         assert not turn.end
         state = turn.state
-    assert step(catalog, state, Input("choose", "1")).end
+    assert step(catalog, state, choose("1")).end
 
 
 def test_state_round_trips_and_rejects_garbage():
@@ -99,6 +105,6 @@ def test_state_round_trips_and_rejects_garbage():
 
 
 def test_unknown_language_or_node_in_state_is_repaired(catalog):
-    turn = step(catalog, State(lang="xx", node="gone"), Input("choose", "1"))
+    turn = step(catalog, State(lang="xx", node="gone"), choose("1"))
     assert turn.state.node == "school"
     assert turn.state.lang is None

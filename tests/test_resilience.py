@@ -120,8 +120,75 @@ def test_every_request_logs_one_json_line_with_its_facts(twilio):
         twilio.call(NUMBER)
     finally:
         logging.getLogger("hotline").removeHandler(handler)
-    lines = [json.loads(line) for line in captured.getvalue().splitlines() if '"event": "request"' in line]
+    lines = [line for line in map(json.loads, captured.getvalue().splitlines()) if line["event"] == "request"]
     assert [l["route"] for l in lines] == ["/sms", "/voice"]
     for line in lines:
         assert {"request_id", "route", "status", "duration_ms", "lang", "node", "outcome"} <= set(line)
     assert lines[0]["lang"] == "es" and lines[0]["segments"] >= 1 and lines[0]["encoding"] == "GSM-7"
+
+
+# --- honest when Redis is away ---------------------------------------------------------------------------
+
+NOT_DONE_ES = "no pudimos hacerlo en este momento"
+
+
+def test_with_redis_stopped_nothing_that_needs_storing_is_confirmed(own_redis, settings, make_app):
+    app = make_app(Settings(**{**settings.__dict__, "redis_url": own_redis.url}))
+    client = TwilioClient(app.test_client(), TOKEN)
+    client.text(NUMBER, "hola")
+    client.text("+18605550190", "hola")
+    client.text("+18605550190", "PARAR")                     # opted out while Redis was up
+    own_redis.stop()
+    for word in ("BORRAR", "PARAR", "START", "STOP"):
+        (reply,) = client.text(NUMBER, word).messages
+        assert "(860) 695-8400" in reply and "Reply with a number" not in reply and "Responda" not in reply
+        assert "borramos todo" not in reply
+    (reply,) = client.text(NUMBER, "PARAR").messages
+    assert NOT_DONE_ES in reply                              # in the stop word's own language
+    assert client.text("+18605550190", "4").messages == []   # this worker saw it opted out: still nothing
+
+    call = Call(client, NUMBER)
+    call.start()
+    call.press("1")
+    assert "14 days" in call.press("9").speech
+    after = call.press("1")
+    assert "will call you back" not in after.speech and not after.hangup
+    assert "could not do that right now" in after.speech and "8 6 0, 6 9 5, 8 4 0 0" in after.speech
+    assert "press 8" in after.speech and "To delete, press 1" in call.press("8").speech
+    erased = call.press("1")
+    assert "we deleted everything" not in erased.speech and "could not do that right now" in erased.speech
+
+    own_redis.start()
+    assert app.test_client().get("/healthz").get_json()["status"] == "ok"
+    assert "borramos todo" in client.text(NUMBER, "BORRAR").messages[0]
+
+
+def test_after_one_number_floods_other_families_and_their_commands_are_answered(settings, redis_client, make_app):
+    app = make_app(Settings(**{**settings.__dict__, "rate_per_minute": 40}))
+    client = TwilioClient(app.test_client(), TOKEN)
+    flood = [bool(client.text(NUMBER, "hola").messages) for _ in range(120)]
+    assert flood.count(True) == 20                          # its own limit; the rest are not counted for everyone
+    answered = [bool(client.text(f"+1860555{n:04d}", "hola").messages) for n in range(19)]
+    assert all(answered)
+    assert [bool(client.text(f"+1860556{n:04d}", "hola").messages) for n in range(3)] == [True, False, False]
+    family = "+18605550150"                                  # the hotline-wide ceiling is reached now
+    assert client.text(family, "HELP").messages and client.text(family, "ERASE").messages
+    assert client.text(family, "STOP").messages == []
+    assert list(redis_client.scan_iter("hotline:optout:*"))  # stored, though the hotline was at its ceiling
+
+
+@pytest.mark.parametrize("options, expected", [(("--save", "", "--appendonly", "yes"), "aof"),
+                                               (("--save", "900 1", "--appendonly", "no"), "rdb"),
+                                               (("--save", "", "--appendonly", "no"), "none")])
+def test_healthz_says_whether_redis_keeps_opt_outs_across_a_restart(tmp_path, settings, make_app, options, expected,
+                                                                    caplog):
+    server = RedisServer(tmp_path, *options).start()
+    try:
+        with caplog.at_level(logging.WARNING, logger="hotline"):
+            app = make_app(Settings(**{**settings.__dict__, "redis_url": server.url}))
+        health = app.test_client().get("/healthz").get_json()
+        assert health["persistence"] == expected
+        warned = any("Redis keeps nothing on disk" in r.getMessage() for r in caplog.records)
+        assert warned == (expected == "none")
+    finally:
+        server.stop()

@@ -2,23 +2,22 @@
 from __future__ import annotations
 
 import csv
+import gc
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
+import weakref
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
-from twilio.request_validator import RequestValidator
 
 from hotline.content import load
 from hotline.lint import sms_problems
+from hotline.settings import Settings
 from hotline.spreadsheet import ImportRefused, export, import_csv
 from hotline.translate import TranslationUnavailable, draft
-from tests.conftest import SECRET, TOKEN, edit
+from tests.conftest import TOKEN, edit
+from tests.twilio_client import Call, TwilioClient
 
 
 @pytest.fixture
@@ -222,65 +221,24 @@ def test_import_reviewed_marks_the_file_human(content, tmp_path):
     assert not any(p.code == "unreviewed" and p.file == "translations/pl.yaml" for p in _problems(content))
 
 
-# --- live reload against a running app -----------------------------------------------------
+# --- live reload ------------------------------------------------------------------------------------
+# (against a real multi-worker gunicorn: tests/test_durability.py)
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-SENDERS = (f"+1860555{n:04d}" for n in range(3000, 9999))   # many families, as on a busy morning
-
-
-def _text(port: int, body: str, number: str | None = None) -> str:
-    number = number or next(SENDERS)
-    url = f"http://127.0.0.1:{port}/sms"
-    params = {"From": number, "Body": body}
-    signature = RequestValidator(TOKEN).compute_signature(url, params)
-    request = urllib.request.Request(url, data=urlencode(params).encode(), headers={"X-Twilio-Signature": signature})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status == 200
-        return response.read().decode()
-
-
-def _until(predicate, tries: int = 60) -> bool:
-    for _ in range(tries):
-        if predicate():
-            return True
-        time.sleep(0.25)
-    return False
-
-
-def test_running_app_reloads_good_content_and_refuses_bad(content, redis_url, redis_client, tmp_path):
-    port = _free_port()
-    log_path = tmp_path / "server.log"
-    log = log_path.open("w")
-    env = {**os.environ, "HOTLINE_CONTENT_DIR": str(content), "REDIS_URL": redis_url, "TWILIO_AUTH_TOKEN": TOKEN,
-           "HOTLINE_SECRET": SECRET.decode(), "PORT": str(port)}
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-                               "--threads", "2", "hotline.wsgi:application"], env=env, stdout=log, stderr=log)
-    try:
-        assert _until(lambda: _healthy(port)), (tmp_path / "server.log").read_text()
-        assert "4 Free legal help" in _text(port, "hello")
-        edit(content / "prompts/en.yaml", "legal.label: Free legal help", "legal.label: Free lawyers and legal help")
-        # Every worker converges: ten answers in a row show the change.
-        assert _until(lambda: all("4 Free lawyers and legal help" in _text(port, "menu") for _ in range(10)))
-        edit(content / "prompts/menu.yaml", "goto: legal }", "goto: lawyers }")
-        time.sleep(3)
-        for _ in range(10):
-            assert "4 Free lawyers and legal help" in _text(port, "menu")   # the last good content keeps serving
-        server_log = (tmp_path / "server.log").read_text()
-        assert "content change refused" in server_log and "unknown-goto" in server_log
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        log.close()
-
-
-def _healthy(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
+def test_a_reload_frees_the_content_it_replaces(content_copy, settings, redis_client, make_app):
+    """Caches live as long as the content they came from: a reload must not keep the old content alive."""
+    app = make_app(Settings(**{**settings.__dict__, "content_dir": content_copy}), reload=False)
+    client = TwilioClient(app.test_client(), TOKEN)
+    keeper = app.extensions["hotline"].keeper
+    replaced = []
+    for n in range(3):
+        for body in ("hola", "4", "مرحبا", "1", "MENU"):
+            client.text("+18605550161", body)
+        call = Call(client, "+18605550162")
+        call.start()
+        call.press("1")
+        replaced.append(weakref.ref(keeper.catalog))
+        edit(content_copy / "prompts/en.yaml", "Free legal help", f"Free legal help {n}")
+        assert keeper.look()
+    client.text("+18605550161", "hola")
+    gc.collect()
+    assert [ref() for ref in replaced] == [None, None, None]

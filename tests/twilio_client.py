@@ -1,6 +1,7 @@
 """A stand-in for Twilio: signed, form-encoded webhook posts, and TwiML parsed back."""
 from __future__ import annotations
 
+import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
@@ -8,6 +9,32 @@ from urllib.parse import urljoin
 from twilio.request_validator import RequestValidator
 
 BASE = "http://localhost"
+HOTLINE = "+18605550000"
+ACCOUNT = "AC" + "0" * 32
+
+
+def sid(prefix: str) -> str:
+    """A new Twilio id (SM... for a message, CA... for a call): 2 letters and 32 hex digits, each one unique."""
+    return prefix + uuid.uuid4().hex
+
+
+def message_params(number: str, body: str, to: str = HOTLINE, **extra: str) -> dict[str, str]:
+    """Every parameter Twilio posts to an incoming-message webhook for one SMS (its documented request)."""
+    message = sid("SM")
+    return {"ToCountry": "US", "ToState": "CT", "SmsMessageSid": message, "NumMedia": "0", "ToCity": "HARTFORD",
+            "FromZip": "06106", "SmsSid": message, "FromState": "CT", "SmsStatus": "received", "FromCity": "HARTFORD",
+            "Body": body, "FromCountry": "US", "To": to, "ToZip": "06103", "NumSegments": "1",
+            "MessageSid": message, "AccountSid": ACCOUNT, "From": number, "ApiVersion": "2010-04-01", **extra}
+
+
+def call_params(number: str, call_sid: str | None = None, to: str = HOTLINE, **extra: str) -> dict[str, str]:
+    """Every parameter Twilio posts to an incoming-call webhook (its documented request)."""
+    return {"Called": to, "ToState": "CT", "CallerCountry": "US", "Direction": "inbound", "CallerState": "CT",
+            "ToZip": "06103", "CallSid": call_sid or sid("CA"), "To": to, "CallerZip": "06106", "ToCountry": "US",
+            "CalledZip": "06103", "ApiVersion": "2010-04-01", "CalledCity": "HARTFORD", "CallStatus": "ringing",
+            "From": number, "AccountSid": ACCOUNT, "CalledCountry": "US", "CallerCity": "HARTFORD",
+            "ToCity": "HARTFORD", "FromCountry": "US", "Caller": number, "FromCity": "HARTFORD", "CalledState": "CT",
+            "FromZip": "06106", "FromState": "CT", **extra}
 
 
 @dataclass
@@ -87,8 +114,7 @@ class TwilioClient:
         return Reply(response.status_code, response.mimetype, root, body)
 
     def text(self, number: str, body: str, **extra) -> Reply:
-        return self.post("/sms", {"From": number, "To": "+18605550000", "Body": body, "NumMedia": "0",
-                                  "MessageSid": "SM" + "0" * 32, **extra})
+        return self.post("/sms", message_params(number, body, **extra))
 
     def read_all(self, number: str, body: str, more_word: str, more_hint: str, limit: int = 6) -> str:
         """Send a text, then MORE (in the caller's language) while the reply says there is more."""
@@ -97,8 +123,8 @@ class TwilioClient:
             pages.append("\n".join(self.text(number, more_word).messages))
         return "\n".join(pages)
 
-    def call(self, number: str) -> Reply:
-        return self.post("/voice", {"From": number, "To": "+18605550000", "CallSid": "CA" + "0" * 32})
+    def call(self, number: str, call_sid: str | None = None, **extra) -> Reply:
+        return self.post("/voice", call_params(number, call_sid, **extra))
 
 
 @dataclass
@@ -109,16 +135,17 @@ class Call:
     number: str
     last: Reply | None = None
     log: list[Reply] = field(default_factory=list)
+    sid: str = field(default_factory=lambda: sid("CA"))
 
     def start(self) -> Reply:
-        self.last = self.twilio.call(self.number)
+        self.last = self.twilio.call(self.number, self.sid)
         self.log.append(self.last)
         return self.last
 
     def act(self, digits: str | None = None, speech: str | None = None) -> Reply:
         gather = self.last.gather
         assert gather is not None, "the call has no Gather to answer"
-        params = {"From": self.number, "CallSid": "CA" + "0" * 32}
+        params = call_params(self.number, self.sid, CallStatus="in-progress")
         if digits is not None:
             params["Digits"] = digits
         if speech is not None:
@@ -131,7 +158,7 @@ class Call:
         """Twilio reached the end of a Dial (the other side hung up or never answered): it follows the Redirect."""
         redirect = self.last.root.find("Redirect")
         assert redirect is not None, "the call has no Redirect to follow"
-        self.last = self.twilio.post(redirect.text, {"From": self.number, "CallSid": "CA" + "0" * 32})
+        self.last = self.twilio.post(redirect.text, call_params(self.number, self.sid, CallStatus="in-progress"))
         self.log.append(self.last)
         return self.last
 

@@ -86,6 +86,7 @@ class Catalog:
     schedule: object = None
     origins: Mapping[tuple[str, str], tuple[str, int]] = field(default_factory=dict)  # (lang, id) -> (file, line)
     audio: Mapping[str, frozenset[str]] = field(default_factory=dict)  # lang -> audio files under prompts/audio/<lang>/
+    files: Mapping[str, bytes] = field(default_factory=dict, repr=False)  # the YAML files it was read from, by path
     _by_code: Mapping[str, Language] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

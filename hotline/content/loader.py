@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
@@ -11,7 +11,7 @@ from ruamel.yaml.error import YAMLError
 from hotline.content import rules
 from hotline.content.catalog import SOURCE_LANGUAGE, Catalog, Language, Node, Option, Resource, Voice
 from hotline.content.problems import Problem, errors
-from hotline.engine_constants import CALLBACK_DIGIT
+from hotline.engine_constants import CALLBACK_DIGIT, ERASE_DIGIT
 from hotline.schedule import parse_schedule
 
 LANGUAGE_FIELDS = {"code", "name", "keywords", "detect", "voice", "sms_fold_accents", "locale", "letters", "words"}
@@ -24,14 +24,18 @@ RESOURCE_FIELDS = {"name", "short", "phone", "also", "address", "serves", "sourc
 class Source:
     """One YAML file being read: its data, and where to point when something is wrong."""
 
-    def __init__(self, root: Path, rel: str, problems: list[Problem]):
+    def __init__(self, root: Path, rel: str, problems: list[Problem], files: Mapping[str, bytes] | None = None):
         self.rel = rel
         self.problems = problems
         self.data: Any = None
         self.raw = b""
-        path = root / rel
         try:
-            self.raw = path.read_bytes()
+            if files is None:
+                self.raw = (root / rel).read_bytes()
+            elif rel in files:
+                self.raw = files[rel]
+            else:
+                raise FileNotFoundError(rel)
             self.data = YAML(typ="rt").load(self.raw.decode("utf-8"))
         except FileNotFoundError:
             self.error(None, "missing-file", "file not found")
@@ -192,8 +196,9 @@ def _nodes(src: Source, resources: dict[str, Resource]) -> dict[str, Node]:
             if digit in seen_digits:
                 src.error(opt, "duplicate-digit", f"node '{nid}': digit {digit} is used twice", "digit")
                 continue
-            if nid == "main" and digit == CALLBACK_DIGIT:
-                src.error(opt, "reserved-digit", f"node 'main': digit {digit} is kept for call-back requests on calls after hours", "digit")
+            if nid == "main" and digit in (CALLBACK_DIGIT, ERASE_DIGIT):
+                use = "call-back requests on calls after hours" if digit == CALLBACK_DIGIT else "erasing on calls"
+                src.error(opt, "reserved-digit", f"node 'main': digit {digit} is kept for {use}", "digit")
                 continue
             seen_digits[digit] = i
             options.append(Option(digit, str(opt["goto"]), _words(opt.get("words"))))
@@ -224,11 +229,13 @@ def _messages(src: Source, origins: dict | None = None, code: str = SOURCE_LANGU
     return found
 
 
-def load(root: Path, keep_errors: bool = False) -> tuple[Catalog | None, list[Problem]]:
-    """Load the content folder; the catalog is None when there are errors (unless keep_errors, for reports)."""
+def load(root: Path, keep_errors: bool = False,
+         files: Mapping[str, bytes] | None = None) -> tuple[Catalog | None, list[Problem]]:
+    """Load the content folder; the catalog is None when there are errors (unless keep_errors, for reports).
+    files, when given, stands for the YAML files (a saved last good version); audio is always the folder's."""
     root = Path(root)
     problems: list[Problem] = []
-    sources = {rel: Source(root, rel, problems) for rel in (
+    sources = {rel: Source(root, rel, problems, files) for rel in (
         "prompts/languages.yaml", "prompts/resources.yaml", "prompts/menu.yaml", "prompts/en.yaml", "prompts/schedule.yaml")}
     languages = _languages(sources["prompts/languages.yaml"], root)
     resources = _resources(sources["prompts/resources.yaml"])
@@ -242,7 +249,7 @@ def load(root: Path, keep_errors: bool = False) -> tuple[Catalog | None, list[Pr
         if lang.code == SOURCE_LANGUAGE:
             continue
         rel = f"translations/{lang.code}.yaml"
-        sources[rel] = Source(root, rel, problems)
+        sources[rel] = Source(root, rel, problems, files)
         messages[lang.code] = _messages(sources[rel], origins, lang.code)
         rules.check_translation(sources[rel], lang.code, messages, nodes, resources)
     rules.check_english(english, messages, nodes, resources)
@@ -253,5 +260,6 @@ def load(root: Path, keep_errors: bool = False) -> tuple[Catalog | None, list[Pr
     if errors(problems) and not keep_errors:
         return None, sorted(problems)
     catalog = Catalog(tuple(languages), nodes, resources, messages, version=version, schedule=schedule,
-                      origins=origins, audio=rules.audio_files(root, languages))
+                      origins=origins, audio=rules.audio_files(root, languages),
+                      files={rel: src.raw for rel, src in sources.items()})
     return catalog, sorted(problems)

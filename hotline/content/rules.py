@@ -22,6 +22,7 @@ REQUIRED = (
     "languages", "languages.footer", "language.offer.voice", "greeting.voice",
     "closed.voice", "languages.switch.voice", "languages.more.voice", "callback.offer.voice", "callback.voice",
     "callback.done.voice", "listing.connect.voice", "connect.voice",
+    "forgotten", "forgotten.voice", "erase.offer.voice", "erase.voice", "not_done",
 )
 PARAMETERS_BY_ID = {"closed.voice": {"day", "time"}}
 PARAMETERS = {"digit", "label", "name", "phone"}

@@ -10,8 +10,10 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/healthz")
 def healthz():
-    """200 always; status 'degraded' while Redis is down (the hotline still answers)."""
+    """200 always; status 'degraded' while Redis is down (the hotline still answers); whether Redis keeps
+    what it holds (opt-outs above all) across a restart: aof, rdb, none or unknown."""
     app = hotline()
     redis_state = app.store.health()
     status = "degraded" if redis_state == "down" else "ok"
-    return jsonify(status=status, redis=redis_state, content=app.catalog.version)
+    persists = app.store.persistence() if redis_state != "down" else "unknown"
+    return jsonify(status=status, redis=redis_state, persistence=persists, content=app.catalog.version)

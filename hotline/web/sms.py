@@ -22,21 +22,22 @@ def fallback(catalog) -> MessagingResponse:
 protect(bp, fallback)
 
 
-def answer(number: str, body: str, media: bool = False, lang: str | None = None):
+def answer(number: str, body: str, media: bool = False, lang: str | None = None, message_sid: str = ""):
     """One text through the hotline, counted and noted: the TwiML and what happened (webhook and simulator)."""
     app = hotline()
-    done = conversation.text(app.catalog, app.store, number, body, lang=lang, media=media)
-    response = sms.document(tuple(done.replies))
-    app.count("sms", done.lang, done.turn.events if done.turn else (), [done.outcome])
+    retry = app.store.retry_field("sms", message_sid) if message_sid else ""
+    done = conversation.text(app.catalog, app.store, number, body, lang=lang, media=media, retry=retry,
+                             day=app.today())
     note(lang=done.lang, node=done.turn.state.node if done.turn else None, outcome=done.outcome,
          stored=done.stored, segments=sum(r.segments for r in done.replies),
          encoding=",".join(sorted({r.encoding for r in done.replies})))
-    return response, done
+    return sms.document(tuple(done.replies)), done
 
 
 @bp.post("/sms")
 def incoming():
     """Answer one text message."""
-    media = request.form.get("NumMedia", "0").strip() not in ("", "0")
-    response, _ = answer(request.form.get("From", ""), request.form.get("Body", ""), media)
+    form = request.form
+    media = form.get("NumMedia", "0").strip() not in ("", "0")
+    response, _ = answer(form.get("From", ""), form.get("Body", ""), media, message_sid=form.get("MessageSid", ""))
     return twiml(response)

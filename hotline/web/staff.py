@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlparse
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
 
 from hotline.callbacks import Callbacks
-from hotline.stats import Table
+from hotline.stats import Stats, Table
 from hotline.web import hotline, sms, voice
 from hotline.web.access import remember_token, require_staff
 
@@ -28,7 +28,7 @@ TIMES = {   # what the simulator's "time of day" means, in the Welcome Center's 
 def _days() -> Table:
     app = hotline()
     days = int(request.args.get("days", "30")) if request.args.get("days", "30").isdigit() else 30
-    return Table.of(app.stats.days(app.today(), max(1, min(days, 400))))
+    return Table.of(Stats(app.store).days(app.today(), max(1, min(days, 400))))
 
 
 @bp.get("/stats")

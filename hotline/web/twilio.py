@@ -52,7 +52,7 @@ def protect(blueprint: Blueprint, fallback) -> None:
         last = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
         where = f"{Path(last.filename).name}:{last.lineno}" if last else "?"
         # The exception's text is left out: it could quote a caller's message or number.
-        log.error("webhook failed", extra={"request_id": g.get("request_id"), "route": request.path,
+        log.error("webhook failed", extra={"request_id": g.get("log_fields", {}).get("request_id"), "route": request.path,
                                            "error": type(exc).__name__, "where": where})
         note(outcome="failed, fallback sent")
         return twiml(fallback(hotline().catalog))

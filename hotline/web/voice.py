@@ -5,6 +5,8 @@ from flask import Blueprint, current_app, request
 
 from hotline import voice
 from hotline.callbacks import Callbacks
+from hotline.sessions import DOWN, LANGUAGE_TTL, Changes
+from hotline.stats import counts_for
 from hotline.web import hotline, note
 from hotline.web.twilio import protect, twiml
 
@@ -21,39 +23,50 @@ def _hours(now):
     return schedule.is_open(now), schedule.next_open(now)
 
 
-def call(number: str, to: str, now=None):
+def call(number: str, to: str, now=None, call_sid: str = "") -> str:
     """A new call, counted and noted: forwarded while open, else the hotline (webhook and simulator)."""
     app = hotline()
     now = now or current_app.config["HOTLINE_CLOCK"]()
+    day, retry = app.today(), app.store.retry_field("voice", call_sid, "start") if call_sid else ""
+    who = app.store.caller(number)
     is_open, opens = _hours(now)
     if is_open and app.catalog.schedule.forward_to:
         note(outcome="forwarded")
-        app.count("voice", None, outcomes=["forwarded"])
-        return voice.forward(app.catalog.schedule.forward_to, to)
-    loaded = app.store.load(number, "voice")
+        app.store.commit(who, Changes(counts=counts_for("voice", None, outcomes=["forwarded"])), day=day)
+        return str(voice.forward(app.catalog.schedule.forward_to, to))
+    loaded = app.store.load(who, "voice", retry=retry, day=day,
+                            counts=tuple(counts_for("voice", None, outcomes=["rate limited"])))
     if loaded.limited:
         note(outcome="rate limited")
-        app.count("voice", None, outcomes=["rate limited"])
-        return voice.hang_up()
+        return str(voice.hang_up())
     turn = voice.start(app.catalog, loaded.lang, after_hours=not is_open)
-    app.count("voice", turn.state.lang, turn.events, [] if loaded.ok else ["degraded"])
+    document = voice.document(app.catalog, turn, opens)
+    if loaded.replay is not None:          # Twilio asked again: the same answer, counted once
+        note(outcome="retry")
+        return document
+    counts = counts_for("voice", turn.state.lang, turn.events, [] if loaded.ok else ["degraded"])
+    kept = [app.store.call_steps(who, loaded, retry)] if retry else []
+    app.store.commit(who, Changes(sets=kept, counts=counts), channel="voice", day=day)
     note(lang=turn.state.lang, node=turn.state.node, stored=loaded.ok, outcome="menu")
-    return voice.document(app.catalog, turn, opens)
+    return document
 
 
 @bp.post("")
 def incoming():
     """Answer a call: the Welcome Center while it is open, else the hotline in the caller's language."""
-    return twiml(call(request.form.get("From", ""), request.form.get("To", "")))
+    form = request.form
+    return twiml(call(form.get("From", ""), form.get("To", ""), call_sid=form.get("CallSid", "")))
 
 
-def not_answered(number: str):
+def not_answered(number: str) -> str:
     """The Welcome Center did not answer (or was busy): the hotline menu (webhook and simulator)."""
     app = hotline()
-    loaded = app.store.load(number, "voice")
+    who = app.store.caller(number)
+    loaded = app.store.load(who, "voice", limit=False)
     turn = voice.start(app.catalog, loaded.lang)
     note(outcome="not answered", lang=turn.state.lang, node=turn.state.node)
-    app.count("voice", None, outcomes=["not answered"], new=False)
+    app.store.commit(who, Changes(counts=counts_for("voice", None, outcomes=["not answered"], new=False)),
+                     day=app.today())
     return voice.document(app.catalog, turn)
 
 
@@ -65,25 +78,43 @@ def forwarded():
     return twiml(not_answered(request.form.get("From", "")))
 
 
-def prompt(number: str, args, digits: str | None, speech: str | None, now=None):
-    """What the caller pressed or said at a prompt, counted and noted (webhook and simulator)."""
+def prompt(number: str, args, digits: str | None, speech: str | None, now=None, call_sid: str = "") -> str:
+    """What the caller pressed or said at a prompt, written, counted and noted (webhook and simulator)."""
     app = hotline()
     now = now or current_app.config["HOTLINE_CLOCK"]()
+    day, who = app.today(), app.store.caller(number)
+    retry = app.store.retry_field("voice", call_sid, args.get("s", ""), args.get("back", ""), digits or "",
+                                  speech or "") if call_sid else ""
+    loaded = app.store.load(who, "voice", limit=False, retry=retry) if retry else None
     turn = voice.resume(app.catalog, args.get("s"), digits, speech, returning=args.get("back") == "1")
-    language = turn.state.lang if any(e.name == "language" for e in turn.events) else None
-    if language:
-        app.store.remember(number, language)
-    if any(e.name == "callback" for e in turn.events):
-        Callbacks(app.store).request(number, turn.state.lang or "en", now)
     _, opens = _hours(now) if turn.state.after_hours else (False, None)
-    app.count("voice", language, turn.events, new=False)
+    if loaded is not None and loaded.replay is not None:   # Twilio asked again: the same answer, done once
+        note(outcome="retry")
+        return voice.document(app.catalog, turn, opens)
+    events = {e.name for e in turn.events}
+    language = turn.state.lang if "language" in events else None
+    changes = Changes(counts=counts_for("voice", language, turn.events, new=False))
+    if language:
+        changes.sets.append((app.store.key("lang", who), language, LANGUAGE_TTL))
+    if "callback" in events:
+        changes.sets.append(Callbacks(app.store).entry(number, turn.state.lang or "en", now))
+    if "forget" in events:
+        changes.deletes += app.store.everything(who)
+    document = voice.document(app.catalog, turn, opens)
+    if retry and loaded is not None and loaded.ok and "forget" not in events:   # after ERASE nothing is kept
+        changes.sets.append(app.store.call_steps(who, loaded, retry))
+    stored = app.store.commit(who, changes, channel="voice", day=day)
+    if stored == DOWN and events & {"callback", "forget"}:   # never confirm what was not stored
+        turn = voice.undone(turn.state)
+        document = voice.document(app.catalog, turn, opens)
     note(lang=turn.state.lang, node=turn.state.node, outcome="end" if turn.end else "prompt",
-         events=[e.name for e in turn.events])
-    return voice.document(app.catalog, turn, opens)
+         events=[e.name for e in turn.events], stored=stored)
+    return document
 
 
 @bp.post("/step")
 def step():
     """Answer what the caller pressed or said at a prompt."""
-    return twiml(prompt(request.form.get("From", ""), request.args, request.form.get("Digits"),
-                        request.form.get("SpeechResult")))
+    form = request.form
+    return twiml(prompt(form.get("From", ""), request.args, form.get("Digits"), form.get("SpeechResult"),
+                        call_sid=form.get("CallSid", "")))

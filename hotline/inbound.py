@@ -1,0 +1,43 @@
+"""A text as it arrives, read once at the door: the body tidied, its words normalized, and any command in it."""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from hotline.content.catalog import Catalog
+from hotline.text import normalize
+from hotline.vocabulary import vocabulary
+
+MAX_BODY = 1600
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One incoming text: what was written, the words the hotline matches, and a command if it is one."""
+
+    body: str                      # control characters as spaces, at most 1,600 characters
+    words: str                     # folded case, accents, punctuation and digits (hotline.text.normalize)
+    media: bool = False            # a picture or recording came with it
+    command: str | None = None     # stop, start, help or forget (ERASE), in any served language
+    command_lang: str | None = None   # the language of the command's word
+
+    @property
+    def empty(self) -> bool:
+        """No words at all (a picture alone, an emoji, spaces)."""
+        return not self.words
+
+
+def tidy(body: str | None) -> str:
+    """A text as the hotline reads it: control characters as spaces, at most 1,600 characters."""
+    text = (body or "")[:MAX_BODY]
+    if text.isascii() and text.replace("\n", "").isprintable():   # most texts: nothing to replace
+        return text
+    return "".join(" " if unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\n\u200d" else ch for ch in text)
+
+
+def read(catalog: Catalog, body: str | None, media: bool = False) -> Inbound:
+    """Read a text once: every later step uses what this returns, and nothing normalizes again."""
+    text = tidy(body)
+    words = normalize(text)
+    kind, lang = vocabulary(catalog).carrier.get(words, (None, None))
+    return Inbound(text, words, media, kind, lang)

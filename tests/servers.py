@@ -1,0 +1,163 @@
+"""Real servers for the tests and the benchmarks: a throwaway redis-server, and the hotline under the
+Procfile's own gunicorn command, driven over HTTP on loopback exactly as Twilio drives it."""
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlencode
+
+import redis
+from twilio.request_validator import RequestValidator
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RedisServer:
+    """A throwaway redis-server on a free port, nothing kept on disk unless asked; it can be stopped and
+    started again."""
+
+    def __init__(self, workdir: Path, *options: str):
+        self.port, self.dir, self.proc = free_port(), Path(workdir), None
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.options = options or ("--save", "", "--appendonly", "no")
+
+    def start(self) -> "RedisServer":
+        self.proc = subprocess.Popen([shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1",
+                                      "--dir", str(self.dir), *self.options],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = redis.Redis.from_url(self.url)
+        try:
+            for _ in range(200):
+                try:
+                    client.ping()
+                    return self
+                except redis.ConnectionError:
+                    time.sleep(0.05)
+        finally:
+            client.close()
+        self.stop()
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+
+def procfile_web(port: int, app: str | None = None, access_log: bool = True) -> list[str]:
+    """The Procfile's web line as a command: $PORT filled in (bound to loopback), its app swapped where asked,
+    and its access log left out where asked (benchmarks)."""
+    web = next(line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:"))
+    words = shlex.split(web[len("web:"):].replace("$PORT", str(port)))
+    if app:
+        words[-1] = app
+    if not access_log:
+        for flag in ("--access-logfile", "--access-logformat"):
+            if flag in words:
+                at = words.index(flag)
+                del words[at:at + 2]
+    words[words.index("--bind") + 1] = f"127.0.0.1:{port}"
+    return [sys.executable, "-m"] + words
+
+
+def children(pid: int) -> list[int]:
+    """The child processes of a process (a gunicorn master's workers)."""
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+class Gunicorn:
+    """The hotline (or another app) under the Procfile's gunicorn, with its log in a file."""
+
+    def __init__(self, env: dict[str, str], log_path: Path, app: str | None = None, cwd: Path = ROOT,
+                 token: str = ""):
+        self.port = free_port()
+        self.env = {**os.environ, **env, "PORT": str(self.port)}
+        self.log_path, self.app, self.cwd = Path(log_path), app, cwd
+        self.validator = RequestValidator(token or env.get("TWILIO_AUTH_TOKEN", ""))
+        self.proc: subprocess.Popen | None = None
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def start(self, wait: bool = True) -> "Gunicorn":
+        log = self.log_path.open("a")
+        self.proc = subprocess.Popen(procfile_web(self.port, self.app), env=self.env, cwd=self.cwd,
+                                     stdout=log, stderr=log)
+        log.close()
+        if wait and not self.until(self.healthy, 30):
+            self.stop()
+            raise RuntimeError("gunicorn did not come up:\n" + self.log())
+        return self
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def workers(self) -> list[int]:
+        return children(self.proc.pid) if self.proc else []
+
+    def healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.base + "/healthz", timeout=2) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
+    @staticmethod
+    def until(predicate, seconds: float = 20.0, every: float = 0.05) -> bool:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if predicate():
+                return True
+            time.sleep(every)
+        return False
+
+    def kill_workers(self, sig: int = signal.SIGKILL) -> list[int]:
+        """Signal every worker (SIGKILL: as a crash or the kernel's OOM killer would); the master starts new ones."""
+        killed = self.workers()
+        for pid in killed:
+            os.kill(pid, sig)
+        self.until(lambda: len(self.workers()) >= 1 and not set(self.workers()) & set(killed), 20)
+        return killed
+
+    def signal(self, sig: int) -> None:
+        os.kill(self.proc.pid, sig)
+
+    def stop(self) -> None:
+        if self.alive():
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def post(self, path: str, params: dict, timeout: float = 30) -> tuple[int, str]:
+        """A signed, form-encoded POST as Twilio sends it: (status, body)."""
+        url = self.base + path
+        request = urllib.request.Request(url, data=urlencode(params).encode(), headers={
+            "X-Twilio-Signature": self.validator.compute_signature(url, params)})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode(errors="replace")
