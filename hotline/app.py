@@ -8,23 +8,16 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hotline import detect, logs
+from hotline.callbacks import Callbacks
 from hotline.content import Catalog
 from hotline.content.keeper import Keeper, start_catalog
 from hotline.content.problems import errors
 from hotline.sessions import Store, connect
 from hotline.settings import Settings
-from hotline.web import (  # noqa: F401
-    Hotline,
-    audio,
-    health,
-    log_request,
-    sms,
-    staff,
-    start_request,
-    voice,
-)
+from hotline.web import Hotline, access, audio, health, log_request, sms, staff, start_request, voice  # noqa: F401
 
 log = logging.getLogger(__name__)
+MAX_BODY = 64 * 1024   # bytes: Twilio's webhooks are a few kilobytes
 
 
 class ContentError(RuntimeError):
@@ -48,19 +41,22 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None, store: Sto
             raise ContentError(errors(problems))
     keeper = Keeper(settings.content_dir, catalog, on_change=detect.warm)
     if store is None:
-        store = Store(connect(settings.redis_url), settings.secret, embedded=settings.redis_url is None,
+        store = Store(connect(settings.redis_url), settings.keys.numbers, embedded=settings.redis_url is None,
                       per_number=settings.rate_per_number, per_minute=settings.rate_per_minute,
                       url=settings.redis_url)
     _warn_about(settings, store)
     detect.warm(catalog)
     app = Flask(__name__)
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=0, x_proto=1, x_host=1)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY   # a larger body gets 413 before it is read
+    if settings.public_url is None:   # behind one proxy hop: its scheme and host, never who the client is
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=0, x_proto=1, x_host=1)
     app.config["HOTLINE_CLOCK"] = clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
-    app.extensions["hotline"] = Hotline(settings, keeper, store, clock=clock)
+    app.extensions["hotline"] = Hotline(settings, keeper, store, Callbacks(store, settings.keys.callbacks), clock=clock)
     app.before_request(start_request)
     app.after_request(log_request)
     for blueprint in (sms.bp, voice.bp, health.bp, audio.bp, staff.bp):
         app.register_blueprint(blueprint)
+    access.configure(app)
     if follow:
         keeper.start()
     return app
@@ -74,6 +70,9 @@ def _warn_about(settings: Settings, store: Store) -> None:
                     "the hotline out, not for production (it forgets everything on restart)")
     if settings.secret_is_random:
         log.warning("HOTLINE_SECRET is not set: using a random key for this process only")
+    if settings.admin_token is None and settings.redis_url is not None:
+        log.warning("HOTLINE_ADMIN_TOKEN is not set: the staff pages (/simulator, /stats, /callbacks) are closed "
+                    "to everyone; set it, then open /simulator?token=... once in the browser")
     if settings.redis_url is not None and store.health() == "ok" and store.persistence() == "none":
         log.warning("Redis keeps nothing on disk (no AOF, no RDB snapshots): a restart forgets every STOP. "
                     "Turn on persistence (appendonly yes) for production; see the README")

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
+import hmac
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from hotline.sessions import PREFIX, Store
 
@@ -23,23 +23,20 @@ KEY_PATTERN = f"{PREFIX}:callback:*"
 class CallbackRequest:
     """One request, decrypted for staff."""
 
-    key: str
-    number: str
-    lang: str
-    requested_at: dt.datetime
-
-
-def _fernet(secret: bytes) -> Fernet:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"hotline call-back requests").derive(secret)
-    return Fernet(base64.urlsafe_b64encode(key))
+    key: str = field(repr=False)   # its Redis key, which holds the number's hash: never shown
+    id: str = ""                   # what a page names it by: says nothing about the number
+    number: str = ""
+    lang: str = ""
+    requested_at: dt.datetime | None = None
 
 
 class Callbacks:
     """Encrypted call-back requests in Redis, keyed by the caller's keyed hash, expiring after 14 days."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, key: bytes):
         self.store = store
-        self.fernet = _fernet(store.secret)
+        self.fernet = Fernet(base64.urlsafe_b64encode(key))   # Keys.callbacks
+        self.names = hmac.new(key, b"call-back request ids", hashlib.sha256).digest()
 
     def entry(self, number: str, lang: str, now: dt.datetime) -> tuple[str, bytes, int]:
         """What keeps a caller's request (number, language and time, encrypted) for 14 days: (key, value, ttl),
@@ -59,7 +56,9 @@ class Callbacks:
             except InvalidToken:
                 log.warning("a call-back request could not be decrypted (another HOTLINE_SECRET?)")
                 continue
-            found.append(CallbackRequest(key.decode(), data["number"], data["lang"], dt.datetime.fromisoformat(data["at"])))
+            name = hmac.new(self.names, key, hashlib.sha256).hexdigest()[:16]
+            found.append(CallbackRequest(key.decode(), name, data["number"], data["lang"],
+                                         dt.datetime.fromisoformat(data["at"])))
         return sorted(found, key=lambda r: r.requested_at)
 
     def clear(self, requests: list[CallbackRequest]) -> int:

@@ -201,7 +201,7 @@ def callbacks(clear: bool) -> None:
     if settings.redis_url is None:
         raise click.ClickException("REDIS_URL is not set: call-back requests are kept in the Redis the hotline "
                                    "uses; run this where REDIS_URL and HOTLINE_SECRET are set as for the server")
-    kept = Callbacks(Store(connect(settings.redis_url), settings.secret))
+    kept = Callbacks(Store(connect(settings.redis_url), settings.keys.numbers), settings.keys.callbacks)
     requests = kept.pending()
     if not requests:
         click.echo("no call-back requests")
@@ -232,7 +232,7 @@ def stats(days: int, as_csv: bool) -> None:
     catalog, _ = load(settings.content_dir, keep_errors=True)
     zone = getattr(catalog.schedule, "timezone", None) if catalog else None
     today = dt.datetime.now(zone).date() if zone else dt.date.today()   # days as the Welcome Center counts them
-    table = Table.of(Stats(Store(connect(settings.redis_url), settings.secret)).days(today, days))
+    table = Table.of(Stats(Store(connect(settings.redis_url), settings.keys.numbers)).days(today, days))
     if as_csv:
         writer = csv_module.writer(sys.stdout)
         writer.writerow(["day"] + table.columns)

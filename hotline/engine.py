@@ -44,6 +44,7 @@ class State:
     misses: int = 0
     turns: int = 0
     after_hours: bool = False
+    verified: bool = False   # a call whose caller ID the carrier attested: only then is a number's past used
     version: int = STATE_VERSION
 
     def as_dict(self) -> dict:
@@ -73,7 +74,7 @@ class State:
         except TypeError:
             return None
         ok = (state.channel == channel and isinstance(state.node, str) and isinstance(state.page, int)
-              and isinstance(state.misses, int) and isinstance(state.turns, int)
+              and isinstance(state.misses, int) and isinstance(state.turns, int) and isinstance(state.verified, bool)
               and (state.lang is None or isinstance(state.lang, str)))
         return state if ok else None
 

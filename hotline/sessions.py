@@ -15,7 +15,7 @@ compare costs only the text that collided. If what was read has since been delet
 nothing is written, so a request already in flight cannot bring an erased number back.
 
 Nothing here stores a phone number or a message body. A number becomes HMAC-SHA256(key, number) before it
-touches a key. Without REDIS_URL an embedded in-process store (fakeredis, the same commands and scripts in
+touches a key, with a key derived from HOTLINE_SECRET for this use only (hotline.keys). Without REDIS_URL an embedded in-process store (fakeredis, the same commands and scripts in
 memory) lets the hotline be tried on a machine with nothing else installed.
 """
 from __future__ import annotations
@@ -176,10 +176,10 @@ def day_key(day: dt.date) -> str:
 class Store:
     """Sessions, remembered languages, opt-outs and counts: a read script and a write script a webhook."""
 
-    def __init__(self, client: redis.Redis, secret: bytes, embedded: bool = False,
+    def __init__(self, client: redis.Redis, key: bytes, embedded: bool = False,
                  per_number: int = 20, per_minute: int = 1200, url: str | None = None):
         self.client = client
-        self.secret = secret
+        self.key_for_numbers = key   # Keys.numbers: never the secret itself
         self.embedded = embedded
         self.per_number = per_number      # texts (or calls) one number may send in a minute
         self.per_minute = per_minute      # replies the whole hotline sends in a minute (SMS pumping)
@@ -225,7 +225,7 @@ class Store:
     def caller(self, number: str) -> str:
         """The keyed hash that stands for a phone number everywhere in Redis (computed once per request:
         every other method takes it, never the number)."""
-        return hmac.new(self.secret, number.strip().encode(), hashlib.sha256).hexdigest()[:32]
+        return hmac.new(self.key_for_numbers, number.strip().encode(), hashlib.sha256).hexdigest()[:32]
 
     @staticmethod
     def key(kind: str, who: str) -> str:
@@ -234,7 +234,7 @@ class Store:
 
     def retry_field(self, *parts: str) -> str:
         """The field a request's reply is kept under: a keyed hash of Twilio's ids for it, never the ids."""
-        return hmac.new(self.secret, "\n".join(parts).encode(), hashlib.sha256).hexdigest()[:24]
+        return hmac.new(self.key_for_numbers, "\n".join(parts).encode(), hashlib.sha256).hexdigest()[:24]
 
     def load(self, who: str, channel: str = "sms", *, limit: bool = True, retry: str = "",
              day: dt.date | None = None, counts: tuple[str, ...] = ()) -> Loaded:

@@ -4,8 +4,11 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from pathlib import Path
 from typing import Mapping
+
+from hotline.keys import MIN_SECRET, Keys
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _SECRET_FIELDS = {"twilio_auth_token", "secret", "admin_token"}
@@ -30,6 +33,11 @@ class Settings:
     rate_per_number: int = 20      # texts or calls from one number in a minute before no reply
     rate_per_minute: int = 1200    # replies of the whole hotline in a minute (a flood or SMS pumping)
 
+    @cached_property
+    def keys(self) -> Keys:
+        """The keys derived from HOTLINE_SECRET, one for each use."""
+        return Keys.derive(self.secret)
+
     def __repr__(self) -> str:
         shown = []
         for f in fields(self):
@@ -51,6 +59,12 @@ class Settings:
             raise SettingsError(
                 "HOTLINE_SECRET is required when REDIS_URL is set: it is the key "
                 "phone numbers are hashed with, and must stay the same across restarts"
+            )
+        if redis_url and len(secret) < MIN_SECRET:
+            raise SettingsError(
+                f"HOTLINE_SECRET is too short ({len(secret)} characters): with REDIS_URL set it must be at least "
+                f"{MIN_SECRET} characters, for example the output of `python -c \"import secrets; "
+                f"print(secrets.token_urlsafe(32))\"`; a short one lets anyone who sees a hash find the number"
             )
         public_url = (env.get("HOTLINE_PUBLIC_URL") or "").rstrip("/") or None
         if public_url and not public_url.startswith(("http://", "https://")):

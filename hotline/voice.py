@@ -16,18 +16,8 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from hotline.audio import clip
 from hotline.content.catalog import Catalog
 from hotline.content.memo import per_catalog
-from hotline.engine import (  # noqa: F401
-    CONNECT,
-    LANGUAGES,
-    MAIN,
-    Input,
-    State,
-    Turn,
-    option_words,
-    step,
-    undone,
-    with_notice,
-)
+from hotline.engine import (CONNECT, LANGUAGES, MAIN, Input, State, Turn, option_words, step,
+                            undone, with_notice)  # noqa: F401
 from hotline.render import Part, fill, parts
 from hotline.text import normalize
 from hotline.when import opening_words
@@ -41,10 +31,21 @@ FORWARD_TIMEOUT = 25   # seconds the Welcome Center rings before the caller gets
 CONNECT_TIMEOUT = 30   # seconds an organization rings when a caller asked to be connected
 
 
-def start(catalog: Catalog, remembered: str | None, after_hours: bool = False) -> Turn:
-    """The first turn of a call: the caller's remembered language, else the language choice."""
-    known = remembered if remembered and any(l.code == remembered for l in catalog.offered("voice")) else None
-    state = State(channel="voice", lang=known, after_hours=after_hours)
+VERIFIED = "TN-Validation-Passed-A"   # StirVerstat: the carrier attests the caller owns the number (SHAKEN, A)
+
+
+def verified(stir_verstat: str | None) -> bool:
+    """Whether a call's caller ID is attested (Twilio's StirVerstat), so its number's past may be used."""
+    return stir_verstat == VERIFIED
+
+
+def start(catalog: Catalog, remembered: str | None, after_hours: bool = False, attested: bool = False) -> Turn:
+    """The first turn of a call: the caller's remembered language, else the language choice. Caller ID is
+    easily spoofed, so a number's past is used only when the carrier attested it: otherwise a remembered
+    number and a stranger hear the very same first answer."""
+    usable = remembered if attested else None
+    known = usable if usable and any(l.code == usable for l in catalog.offered("voice")) else None
+    state = State(channel="voice", lang=known, after_hours=after_hours, verified=attested)
     turn = step(catalog, state, Input("start", known or ""))
     return with_notice(turn, "closed") if after_hours and known else turn
 

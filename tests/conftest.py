@@ -16,7 +16,7 @@ from tests.servers import RedisServer  # noqa: F401  (tests import it from here 
 from tests.twilio_client import TwilioClient
 
 TOKEN = "test-auth-token-0123456789abcdef"
-SECRET = b"test-hotline-secret"
+SECRET = b"test-hotline-secret-0123456789abcdef"   # 32 characters or more, as with REDIS_URL
 
 
 def pytest_addoption(parser):

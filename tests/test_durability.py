@@ -3,8 +3,6 @@ worker killed right after answering, graceful reloads and restarts, ERASE racing
 and staff saving a broken file."""
 from __future__ import annotations
 
-import hashlib
-import hmac
 import random
 import signal
 import threading
@@ -13,6 +11,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from hotline.keys import Keys
+from hotline.sessions import Store
 from tests.conftest import SECRET, TOKEN, edit
 from tests.servers import Gunicorn
 from tests.twilio_client import sid
@@ -94,12 +94,9 @@ def test_killed_reloaded_and_restarted_workers_lose_no_place_no_opt_out_and_no_c
     assert "Logging error" not in hotline.log() and "Traceback" not in hotline.log()
 
 
-def _caller(number: str) -> str:
-    return hmac.new(SECRET, number.encode(), hashlib.sha256).hexdigest()[:32]
-
-
 def test_erase_holds_while_a_text_is_in_flight_in_another_worker(server, redis_client):
     hotline = server()
+    numbers = Store(redis_client, Keys.derive(SECRET).numbers)   # the keyed hash the hotline stores a number under
     resurrected, later = 0, 0
     for attempt in range(40):
         number = f"+1860556{attempt:04d}"
@@ -111,7 +108,7 @@ def test_erase_holds_while_a_text_is_in_flight_in_another_worker(server, redis_c
         confirmed += _text(hotline, number, "BORRAR")
         text.join(timeout=30)
         assert confirmed and "borramos todo" in confirmed[0]
-        who = _caller(number)
+        who = numbers.caller(number)
         left = {k.decode(): redis_client.get(k) if redis_client.type(k) == b"string" else b"".join(
             redis_client.hvals(k)) for k in redis_client.scan_iter(f"hotline:*{who}*")}
         if left.get(f"hotline:lang:{who}") == b"es" or any(b"Ayuda" in v or b'"es"' in v for v in left.values()):

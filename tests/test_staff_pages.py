@@ -1,4 +1,4 @@
-"""Staff pages: access, counts without identities, the simulator's endpoints."""
+"""Staff pages: access, counts without identities, the simulator's endpoints. (Attacks on them: test_attacks.)"""
 from __future__ import annotations
 
 import io
@@ -7,24 +7,46 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from hotline.logs import JsonFormatter
 from hotline.settings import Settings
 from tests.twilio_client import Call
 
-LOCAL = {"REMOTE_ADDR": "127.0.0.1"}
+ADMIN = "s3cret-admin-token"
 ELSEWHERE = {"REMOTE_ADDR": "203.0.113.9"}
 
 
-def test_without_admin_token_only_this_machine(app):
-    client = app.test_client()
-    for page in ("/simulator", "/stats", "/stats.csv"):
-        assert client.get(page, environ_base=LOCAL).status_code == 200
-        assert client.get(page, environ_base=ELSEWHERE).status_code == 403
-    assert client.post("/simulator/sms", json={"body": "hola"}, environ_base=ELSEWHERE).status_code == 403
+class Staff:
+    """A staff member's browser: signed in once by the ?token= link, then its session cookie and the page's
+    anti-forgery token, as the pages' own forms and scripts send it."""
+
+    def __init__(self, client):
+        self.client = client
+        signed_in = client.get(f"/simulator?token={ADMIN}", environ_base=ELSEWHERE)
+        assert signed_in.status_code == 303
+        page = client.get("/simulator", environ_base=ELSEWHERE).get_data(as_text=True)
+        self.csrf = page.split('name="csrf-token" content="')[1].split('"')[0]
+
+    def get(self, path: str):
+        return self.client.get(path, environ_base=ELSEWHERE)
+
+    def post(self, path: str, **kwargs):
+        kwargs.setdefault("headers", {})["X-CSRF-Token"] = self.csrf
+        return self.client.post(path, environ_base=ELSEWHERE, **kwargs)
 
 
-def test_admin_token_guards_the_pages_and_is_never_logged(settings, redis_client, make_app):
-    app = make_app(Settings(**{**settings.__dict__, "admin_token": "s3cret-admin"}))
+@pytest.fixture
+def app(settings, redis_client, make_app):
+    return make_app(Settings(**{**settings.__dict__, "admin_token": ADMIN}))
+
+
+@pytest.fixture
+def staff(app) -> Staff:
+    return Staff(app.test_client())
+
+
+def test_admin_token_guards_the_pages_and_is_never_logged(app):
     client = app.test_client()
     captured = io.StringIO()
     handler = logging.StreamHandler(captured)
@@ -37,13 +59,13 @@ def test_admin_token_guards_the_pages_and_is_never_logged(settings, redis_client
     finally:
         logging.getLogger("hotline").removeHandler(handler)
     assert "wrong-guess" not in captured.getvalue() and "refused" in captured.getvalue()
-    assert client.get("/stats", headers={"Authorization": "Bearer s3cret-admin"}, environ_base=ELSEWHERE).status_code == 200
-    page = client.get("/simulator?token=s3cret-admin", environ_base=ELSEWHERE)
-    assert page.status_code == 200 and "HttpOnly" in page.headers["Set-Cookie"]
-    assert client.get("/stats", environ_base=ELSEWHERE).status_code == 200     # the cookie from the link
+    assert client.get("/stats", headers={"Authorization": f"Bearer {ADMIN}"}, environ_base=ELSEWHERE).status_code == 200
+    signed_in = client.get(f"/simulator?token={ADMIN}", environ_base=ELSEWHERE)
+    assert signed_in.status_code == 303 and "HttpOnly" in signed_in.headers["Set-Cookie"]
+    assert client.get("/stats", environ_base=ELSEWHERE).status_code == 200     # the session from the link
 
 
-def test_stats_count_languages_topics_and_outcomes_without_identities(app, twilio, redis_client):
+def test_stats_count_languages_topics_and_outcomes_without_identities(staff, twilio, redis_client):
     for number, words in (("+18605550301", ["مرحبا", "4"]), ("+18605550302", ["bonjou mwen bezwen èd", "1", "STOP"])):
         for body in words:
             twilio.text(number, body)
@@ -51,7 +73,7 @@ def test_stats_count_languages_topics_and_outcomes_without_identities(app, twili
     call.start()
     call.press("4")            # Haitian Creole, by audio
     call.press("6")            # report discrimination
-    page = app.test_client().get("/stats", environ_base=LOCAL).get_data(as_text=True)
+    page = staff.get("/stats").get_data(as_text=True)
     assert 'id="texts">5<' in page and 'id="calls">1<' in page
     assert "العربية (ar)" in page and "Kreyòl ayisyen (ht)" in page
     assert "legal" in page and "report" in page and "opted out: 1" in page
@@ -64,7 +86,7 @@ def test_stats_count_languages_topics_and_outcomes_without_identities(app, twili
         assert number not in everything
     assert not any(len(part) >= 16 and all(c in "0123456789abcdef" for c in part)   # no hashes either
                    for field in fields for part in field.split(":"))
-    csv = app.test_client().get("/stats.csv", environ_base=LOCAL).get_data(as_text=True)
+    csv = staff.get("/stats.csv").get_data(as_text=True)
     assert csv.startswith("\ufeffday,") and "sms:lang:ar" in csv.splitlines()[0]
 
 
@@ -74,7 +96,7 @@ def test_stats_command(app, twilio, redis_url, redis_client, now):
     now.value = dt.datetime.now(dt.timezone.utc)
     twilio.text("+18605550304", "hola")
     twilio.text("+18605550304", "4")
-    env = {**os.environ, "REDIS_URL": redis_url, "HOTLINE_SECRET": "x"}
+    env = {**os.environ, "REDIS_URL": redis_url, "HOTLINE_SECRET": "x" * 32}
     table = subprocess.run([sys.executable, "-m", "hotline.cli", "stats"], capture_output=True, text=True, env=env)
     assert table.returncode == 0 and "texts 2" in table.stdout and "es 2" in table.stdout and "legal 1" in table.stdout
     csv = subprocess.run([sys.executable, "-m", "hotline.cli", "stats", "--csv", "--days", "3"],
@@ -82,39 +104,37 @@ def test_stats_command(app, twilio, redis_url, redis_client, now):
     assert csv.stdout.splitlines()[0].startswith("day,") and len(csv.stdout.splitlines()) == 4
 
 
-def test_simulator_texts_through_the_sms_path(app):
-    client = app.test_client()
-    reply = client.post("/simulator/sms", json={"session": "a1", "body": "مرحبا"}, environ_base=LOCAL).get_json()
+def test_simulator_texts_through_the_sms_path(staff):
+    reply = staff.post("/simulator/sms", json={"session": "a1", "body": "مرحبا"}).get_json()
     assert reply["lang"] == "ar" and reply["rtl"] is True
     (first,) = reply["replies"]
     assert first["encoding"] == "UCS-2" and 1 <= first["segments"] <= 3 and "مساعدة قانونية" in first["text"]
     assert "<Message>" in reply["twiml"]
-    chosen = client.post("/simulator/sms", json={"session": "b2", "body": "hi", "lang": "pt"}, environ_base=LOCAL)
+    chosen = staff.post("/simulator/sms", json={"session": "b2", "body": "hi", "lang": "pt"})
     assert "Ajuda juridica" in chosen.get_json()["replies"][0]["text"]
 
 
-def test_simulator_calls_at_the_chosen_time(app):
-    client = app.test_client()
-    holiday = client.post("/simulator/voice", json={"session": "c3", "when": "holiday"}, environ_base=LOCAL).get_json()
+def test_simulator_calls_at_the_chosen_time(staff):
+    holiday = staff.post("/simulator/voice", json={"session": "c3", "when": "holiday"}).get_json()
     assert "<Gather" in holiday["twiml"] and "For English, press 1." in holiday["twiml"]
     action = holiday["twiml"].split('action="')[1].split('"')[0].replace("&amp;", "&")
-    menu = client.post("/simulator/voice", json={"session": "c3", "when": "holiday", "action": action, "digits": "1"},
-                       environ_base=LOCAL).get_json()["twiml"]
+    menu = staff.post("/simulator/voice", json={"session": "c3", "when": "holiday", "action": action,
+                                                "digits": "1"}).get_json()["twiml"]
     assert "The Welcome Center is closed now." in menu
-    open_hours = client.post("/simulator/voice", json={"session": "d4", "when": "open hours"}, environ_base=LOCAL)
+    open_hours = staff.post("/simulator/voice", json={"session": "d4", "when": "open hours"})
     assert "<Dial" in open_hours.get_json()["twiml"]
 
 
-def test_callback_requests_on_the_staff_page(app, twilio):
+def test_callback_requests_on_the_staff_page(app, staff, twilio):
     call = Call(twilio, "+18605550305")
     call.start()
     call.press("2")
     call.press("9")
     call.press("1")                                         # asks for a call back, in Spanish
-    client = app.test_client()
-    page = client.get("/callbacks", environ_base=LOCAL).get_data(as_text=True)
+    page = staff.get("/callbacks").get_data(as_text=True)
     assert "+18605550305" in page and "Español" in page
-    assert client.get("/callbacks", environ_base=ELSEWHERE).status_code == 403
-    key = page.split('name="key" value="')[1].split('"')[0]
-    done = client.post("/callbacks/clear", data={"key": key}, environ_base=LOCAL, follow_redirects=True)
+    assert app.test_client().get("/callbacks", environ_base=ELSEWHERE).status_code == 401
+    called = page.split('name="called" value="')[1].split('"')[0]
+    form = {"called": called, "csrf_token": page.split('name="csrf_token" value="')[1].split('"')[0]}
+    done = staff.client.post("/callbacks/clear", data=form, environ_base=ELSEWHERE, follow_redirects=True)
     assert "Cleared 1 request" in done.get_data(as_text=True) and "+18605550305" not in done.get_data(as_text=True)

@@ -129,16 +129,16 @@ def test_silence_twice_ends_the_call_with_the_welcome_center(twilio):
 
 
 def test_returning_caller_goes_straight_to_their_language(twilio):
-    call = Call(twilio, FAMILY)
+    call = Call(twilio, FAMILY, verified=True)
     call.start()
     call.press("2")
-    again = Call(twilio, FAMILY).start()
+    again = Call(twilio, FAMILY, verified=True).start()
     assert "oprima 4" in again.speech and "press 1" not in again.speech
 
 
 def test_a_family_that_texted_in_spanish_hears_spanish_when_calling(twilio):
     twilio.text(FAMILY, "hola")
-    assert "oprima 1" in Call(twilio, FAMILY).start().speech
+    assert "oprima 1" in Call(twilio, FAMILY, verified=True).start().speech
 
 
 def test_tampered_voice_state_starts_over(twilio):

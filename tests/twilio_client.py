@@ -136,9 +136,11 @@ class Call:
     last: Reply | None = None
     log: list[Reply] = field(default_factory=list)
     sid: str = field(default_factory=lambda: sid("CA"))
+    verified: bool = False   # the carrier attested the caller ID (Twilio's StirVerstat TN-Validation-Passed-A)
 
     def start(self) -> Reply:
-        self.last = self.twilio.call(self.number, self.sid)
+        stir = {"StirVerstat": "TN-Validation-Passed-A"} if self.verified else {}
+        self.last = self.twilio.call(self.number, self.sid, **stir)
         self.log.append(self.last)
         return self.last
 

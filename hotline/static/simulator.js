@@ -2,6 +2,7 @@
 "use strict";
 (function () {
   const session = document.getElementById("phones").dataset.session;
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;   // every POST carries it
   const $ = (id) => document.getElementById(id);
   let gather = null;        // the action of the prompt waiting for keys or words
   let audioQueue = Promise.resolve();
@@ -9,7 +10,7 @@
   async function post(url, data) {
     const response = await fetch(url, {
       method: "POST", credentials: "same-origin",
-      headers: {"Content-Type": "application/json"}, body: JSON.stringify(data),
+      headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf}, body: JSON.stringify(data),
     });
     if (!response.ok) throw new Error("The hotline answered " + response.status);
     return response.json();

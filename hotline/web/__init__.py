@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from flask import current_app, g, request
 
 from hotline import logs
+from hotline.callbacks import Callbacks
 from hotline.content.catalog import Catalog
 from hotline.content.keeper import Keeper
 from hotline.sessions import Store
@@ -24,6 +25,7 @@ class Hotline:
     settings: Settings
     keeper: Keeper
     store: Store
+    callbacks: Callbacks
     clock: object = field(default=None, repr=False)
 
     @property

@@ -1,44 +1,154 @@
-"""Who may open the staff pages: HOTLINE_ADMIN_TOKEN, or without it only this machine (127.0.0.1)."""
+"""Who may open the staff pages: decided by the socket and the token, never by a header a client chose.
+
+- With HOTLINE_ADMIN_TOKEN: `Authorization: Bearer <token>` (a script; no session, no anti-forgery token), or a
+  staff session in the browser: a `?token=` link signs it in and redirects to the same page without the token.
+  The session is Flask's signed cookie (a key derived from HOTLINE_SECRET for this only), for 8 hours,
+  HttpOnly, SameSite=Strict, Secure when the public URL is https; it holds an anti-forgery token, never the
+  admin token.
+- Without it and with REDIS_URL (production): closed to everyone, and the start-up log says how to open them.
+- Without it and with the embedded store (trying the hotline out): open only to a browser on this machine,
+  when both the connection's address and the Host it asked for are this machine's (a page elsewhere that
+  rebinds its own name to 127.0.0.1 still says its own name in Host). The original Host is read, never the
+  X-Forwarded-Host a proxy hop may have put in its place.
+- With HOTLINE_PUBLIC_URL: the staff pages answer only to its host.
+- Every state-changing request a browser session makes carries the session's anti-forgery token (form field
+  `csrf_token` or header `X-CSRF-Token`), and its `Origin`, when the browser sends one, is this site's.
+"""
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import logging
+import secrets
+from datetime import timedelta
+from urllib.parse import urlencode, urlsplit
 
-from flask import abort, request
+from flask import abort, g, redirect, request, session
 
 from hotline.web import hotline, note
 
 log = logging.getLogger(__name__)
-LOCAL = {"127.0.0.1", "::1"}
-COOKIE = "hotline_admin"
+SESSION_HOURS = 8
+LOCAL_NAMES = {"localhost", "127.0.0.1", "::1"}
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+CSRF_FIELD, CSRF_HEADER = "csrf_token", "X-CSRF-Token"
 
 
-def given_token() -> str | None:
-    """A token from the Authorization header, the ?token= link, or the cookie set by that link."""
-    auth = request.headers.get("Authorization", "")
-    if auth.startswith("Bearer "):
-        return auth[len("Bearer "):].strip()
-    return request.args.get("token") or request.cookies.get(COOKIE)
+def configure(app) -> None:
+    """The staff session's cookie: signed with the staff key, 8 hours, HttpOnly, SameSite=Strict."""
+    settings = app.extensions["hotline"].settings
+    app.secret_key = settings.keys.staff
+    app.config.update(SESSION_COOKIE_NAME="hotline_staff", SESSION_COOKIE_HTTPONLY=True,
+                      SESSION_COOKIE_SAMESITE="Strict",
+                      SESSION_COOKIE_SECURE=bool(settings.public_url and settings.public_url.startswith("https://")),
+                      PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
+                      SESSION_REFRESH_EACH_REQUEST=False)   # 8 hours from signing in, however busy
 
 
-def require_staff() -> None:
-    """401 for a wrong or missing token (logged without it); 403 from elsewhere when no token is configured."""
-    expected = hotline().settings.admin_token
-    if expected is None:
-        if request.remote_addr not in LOCAL:
-            note(outcome="refused", reason="staff pages are open to 127.0.0.1 only without HOTLINE_ADMIN_TOKEN")
-            abort(403)
-        return
-    token = given_token()
-    if not token or not hmac.compare_digest(token.encode(), expected.encode()):
+def _original_host() -> str:
+    """The Host the client asked for, before any proxy header replaced it."""
+    original = request.environ.get("werkzeug.proxy_fix.orig", {}).get("HTTP_HOST")
+    return original or request.environ.get("HTTP_HOST", "")
+
+
+def _hostname(host: str) -> str:
+    return (urlsplit(f"//{host}").hostname or "").lower()
+
+
+def _local_socket() -> bool:
+    try:
+        return ipaddress.ip_address(request.environ.get("REMOTE_ADDR", "")) in (
+            ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("::1"))
+    except ValueError:
+        return False
+
+
+def _refuse(status: int, reason: str):
+    note(outcome="refused", reason=reason)
+    if status == 401:
         log.warning("staff page refused: wrong or missing token", extra={"route": request.path})
-        note(outcome="refused", reason="wrong or missing admin token")
-        abort(401)
+    abort(status)
 
 
-def remember_token(response):
-    """After a ?token= link, keep the token in a cookie for this browser (HttpOnly, same site)."""
-    token = request.args.get("token")
-    if token and hotline().settings.admin_token and hmac.compare_digest(token.encode(), hotline().settings.admin_token.encode()):
-        response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", secure=request.is_secure)
+def _origin() -> str:
+    """This site's origin, as a browser names it in Origin."""
+    public = hotline().settings.public_url
+    if public:
+        parts = urlsplit(public)
+        return f"{parts.scheme}://{parts.netloc}".lower()
+    return f"{request.scheme}://{request.host}".lower()
+
+
+def require_staff():
+    """Before every staff page: the host, then the token or the session (or this machine), then forgery."""
+    settings = hotline().settings
+    if settings.public_url and _hostname(_original_host()) != _hostname(urlsplit(settings.public_url).netloc):
+        _refuse(403, "staff pages answer only to HOTLINE_PUBLIC_URL's host")
+    expected = settings.admin_token
+    auth = request.headers.get("Authorization", "")
+    if expected and auth.startswith("Bearer "):
+        if not hmac.compare_digest(auth[len("Bearer "):].strip().encode(), expected.encode()):
+            _refuse(401, "wrong or missing admin token")
+        g.staff_by = "bearer"     # a script: no browser session, so no forgery to guard against
+        return None
+    if expected and "token" in request.args:
+        if not hmac.compare_digest(request.args["token"].encode(), expected.encode()):
+            _refuse(401, "wrong or missing admin token")
+        session.clear()
+        _sign_in()
+        rest = [(k, v) for k, v in request.args.items(multi=True) if k != "token"]
+        return redirect(request.path + (f"?{urlencode(rest)}" if rest else ""), code=303)
+    if expected:
+        if not session.get("staff"):
+            _refuse(401, "wrong or missing admin token")
+    elif settings.redis_url is not None:
+        _refuse(403, "staff pages are closed: HOTLINE_ADMIN_TOKEN is not set")
+    elif not (_local_socket() and _hostname(_original_host()) in LOCAL_NAMES):
+        _refuse(403, "staff pages are open to this machine only without HOTLINE_ADMIN_TOKEN")
+    elif not session.get("staff"):
+        _sign_in()
+    g.staff_by = "session"
+    if request.method not in SAFE_METHODS:
+        _check_forgery()
+    return None
+
+
+def _sign_in() -> None:
+    session["staff"] = True
+    session["csrf"] = secrets.token_urlsafe(24)
+    session.permanent = True
+
+
+def _check_forgery() -> None:
+    origin = request.headers.get("Origin")
+    if origin is not None and origin.lower() != _origin():
+        _refuse(403, "cross-site request")
+    sent = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD, "")
+    if not sent or not hmac.compare_digest(sent.encode(), str(session.get("csrf", "")).encode()):
+        _refuse(403, "missing or wrong anti-forgery token")
+
+
+def csrf_token() -> str:
+    """The anti-forgery token for this session's forms and scripts."""
+    return str(session.get("csrf", ""))
+
+
+def csp_nonce() -> str:
+    """A nonce for this response's own <style> and <script> blocks."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def protect_headers(response):
+    """Staff pages are never framed, sniffed or sent with a Referer, and run only their own scripts and styles."""
+    nonce = csp_nonce()
+    response.headers["Content-Security-Policy"] = (
+        f"default-src 'none'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'nonce-{nonce}'; "
+        "img-src 'self' data:; media-src 'self' blob:; connect-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'")
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
     return response

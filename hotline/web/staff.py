@@ -9,14 +9,18 @@ from urllib.parse import parse_qs, urlparse
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
 
-from hotline.callbacks import Callbacks
 from hotline.stats import Stats, Table
 from hotline.web import hotline, sms, voice
-from hotline.web.access import remember_token, require_staff
+from hotline.web.access import csp_nonce, csrf_token, protect_headers, require_staff
 
 bp = Blueprint("staff", __name__)
 bp.before_request(require_staff)
-bp.after_request(remember_token)
+bp.after_request(protect_headers)
+
+
+@bp.context_processor
+def page_helpers() -> dict:
+    return {"csrf_token": csrf_token, "csp_nonce": csp_nonce}
 RTL = {"ar", "ps", "prs"}
 TIMES = {   # what the simulator's "time of day" means, in the Welcome Center's time zone (a holiday: its date)
     "after hours": dt.time(21, 0),
@@ -103,8 +107,8 @@ def simulator_voice():
     data = request.get_json(silent=True) or {}
     number, when = _number(str(data.get("session", ""))), _when(str(data.get("when", "")))
     action = str(data.get("action") or "")
-    if not action:
-        document = voice.call(number, "+18605550000", now=when)
+    if not action:   # the simulator's number is its own, as a carrier would attest
+        document = voice.call(number, "+18605550000", now=when, attested=True)
     elif urlparse(action).path == "/voice/forwarded":      # the simulated Welcome Center does not answer
         document = voice.not_answered(number)
     else:
@@ -117,7 +121,7 @@ def simulator_voice():
 def callbacks():
     """Call-back requests for staff to return: time, language, number (decrypted only here and in the CLI)."""
     app = hotline()
-    requests = Callbacks(app.store).pending()
+    requests = app.callbacks.pending()
     zone = getattr(app.catalog.schedule, "timezone", dt.timezone.utc)
     names = {l.code: l.name for l in app.catalog.languages}
     return render_template("callbacks.html", requests=requests, zone=zone, names=names,
@@ -128,7 +132,7 @@ def callbacks():
 def clear_callbacks():
     """Delete the requests listed (staff have called them back)."""
     app = hotline()
-    kept = Callbacks(app.store)
-    wanted = set(request.form.getlist("key"))
-    cleared = kept.clear([r for r in kept.pending() if r.key in wanted])
+    kept = app.callbacks
+    wanted = set(request.form.getlist("called"))
+    cleared = kept.clear([r for r in kept.pending() if r.id in wanted])
     return redirect(url_for("staff.callbacks", cleared=cleared), code=303)

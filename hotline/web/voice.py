@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request
 
 from hotline import voice
-from hotline.callbacks import Callbacks
 from hotline.sessions import DOWN, LANGUAGE_TTL, Changes
 from hotline.stats import counts_for
 from hotline.web import hotline, note
@@ -23,7 +22,7 @@ def _hours(now):
     return schedule.is_open(now), schedule.next_open(now)
 
 
-def call(number: str, to: str, now=None, call_sid: str = "") -> str:
+def call(number: str, to: str, now=None, call_sid: str = "", attested: bool = False) -> str:
     """A new call, counted and noted: forwarded while open, else the hotline (webhook and simulator)."""
     app = hotline()
     now = now or current_app.config["HOTLINE_CLOCK"]()
@@ -39,7 +38,7 @@ def call(number: str, to: str, now=None, call_sid: str = "") -> str:
     if loaded.limited:
         note(outcome="rate limited")
         return str(voice.hang_up())
-    turn = voice.start(app.catalog, loaded.lang, after_hours=not is_open)
+    turn = voice.start(app.catalog, loaded.lang, after_hours=not is_open, attested=attested)
     document = voice.document(app.catalog, turn, opens)
     if loaded.replay is not None:          # Twilio asked again: the same answer, counted once
         note(outcome="retry")
@@ -55,15 +54,16 @@ def call(number: str, to: str, now=None, call_sid: str = "") -> str:
 def incoming():
     """Answer a call: the Welcome Center while it is open, else the hotline in the caller's language."""
     form = request.form
-    return twiml(call(form.get("From", ""), form.get("To", ""), call_sid=form.get("CallSid", "")))
+    return twiml(call(form.get("From", ""), form.get("To", ""), call_sid=form.get("CallSid", ""),
+                      attested=voice.verified(form.get("StirVerstat"))))
 
 
-def not_answered(number: str) -> str:
+def not_answered(number: str, attested: bool = False) -> str:
     """The Welcome Center did not answer (or was busy): the hotline menu (webhook and simulator)."""
     app = hotline()
     who = app.store.caller(number)
     loaded = app.store.load(who, "voice", limit=False)
-    turn = voice.start(app.catalog, loaded.lang)
+    turn = voice.start(app.catalog, loaded.lang, attested=attested)
     note(outcome="not answered", lang=turn.state.lang, node=turn.state.node)
     app.store.commit(who, Changes(counts=counts_for("voice", None, outcomes=["not answered"], new=False)),
                      day=app.today())
@@ -75,7 +75,7 @@ def forwarded():
     """After ringing the Welcome Center: done if answered, else the hotline menu."""
     if request.form.get("DialCallStatus") in ANSWERED:
         return twiml(voice.hang_up())
-    return twiml(not_answered(request.form.get("From", "")))
+    return twiml(not_answered(request.form.get("From", ""), voice.verified(request.form.get("StirVerstat"))))
 
 
 def prompt(number: str, args, digits: str | None, speech: str | None, now=None, call_sid: str = "") -> str:
@@ -94,10 +94,10 @@ def prompt(number: str, args, digits: str | None, speech: str | None, now=None, 
     events = {e.name for e in turn.events}
     language = turn.state.lang if "language" in events else None
     changes = Changes(counts=counts_for("voice", language, turn.events, new=False))
-    if language:
+    if language and turn.state.verified:   # an unattested caller ID may be someone else's: its past is not touched
         changes.sets.append((app.store.key("lang", who), language, LANGUAGE_TTL))
     if "callback" in events:
-        changes.sets.append(Callbacks(app.store).entry(number, turn.state.lang or "en", now))
+        changes.sets.append(app.callbacks.entry(number, turn.state.lang or "en", now))
     if "forget" in events:
         changes.deletes += app.store.everything(who)
     document = voice.document(app.catalog, turn, opens)
