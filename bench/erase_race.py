@@ -19,6 +19,7 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import orjson
 import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -62,11 +63,11 @@ def main() -> int:
             if not confirmed or "borramos todo" not in confirmed[0]:
                 raise SystemExit(f"try {attempt}: the erase was not confirmed: {confirmed}")
             who = numbers.caller(number)
-            values = [client.get(k) or b"" if client.type(k) == b"string" else b"".join(client.hvals(k))
-                      for k in client.scan_iter(f"hotline:*{who}*")]
-            if any(v == b"es" or b'"es"' in v or b"Ayuda" in v for v in values):
+            left = {k.decode(): client.get(k) for k in client.scan_iter(f"hotline:*{who}*")}
+            conversation = orjson.loads(left.get(f"hotline:sms:{who}") or b"{}").get("state") or {}
+            if left.get(f"hotline:lang:{who}") == b"es" or conversation.get("lang") == "es":
                 resurrected += 1
-            elif values:
+            elif left:
                 answered_after += 1
             else:
                 erased_clean += 1
@@ -78,7 +79,7 @@ def main() -> int:
     print(f"{args.tries} tries in {time.monotonic() - started:.0f} s, 2 gunicorn workers (Procfile), redis-server")
     print(f"  '4' read before the erase and answered after it (the race itself; its write was refused): {caught}")
     print(f"  erased, nothing left:                          {erased_clean}")
-    print(f"  '4' answered after the erase (a new English conversation): {answered_after}")
+    print(f"  '4' answered after the erase (a new conversation, its language not known): {answered_after}")
     print(f"  the Spanish conversation back after 'borramos todo': {resurrected}")
     return 0 if resurrected == 0 else 1
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from hotline.content.catalog import Catalog
 from hotline.content.rules import audio_dir
-from hotline.engine import (CALLBACK, CALLBACK_DONE, CONNECT, ERASE, FORGOTTEN, GOODBYE, LANGUAGES, UNDONE, Screen,
+from hotline.engine import (CALLBACK, CALLBACK_DONE, CONNECT, ERASE, FORGOTTEN, GOODBYE, LANGUAGES, MAIN, UNDONE, Screen,
                             language_pages)
 from hotline.render import Part, fill, parts
 from hotline.when import opening_words
@@ -61,6 +61,7 @@ def script(catalog: Catalog, code: str) -> list[Part]:
     found: list[Part] = []
     for screen in screens:
         found += parts(catalog, code, "voice", screen, after_hours=True)
+    found += parts(catalog, code, "voice", Screen(MAIN), after_hours=True, withheld=True)   # a hidden number
     found += [Part(fill(catalog, code, "voice", notice), code, "notice", notice) for notice in ("unclear", "greeting", UNDONE)]
     for page in range(language_pages(catalog, "voice")):
         found += [p for p in parts(catalog, code, "voice", Screen(LANGUAGES, page=page)) if p.lang == code]

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from hotline import inbound, sms
+from hotline import callers, inbound, sms
 from hotline.content.catalog import Catalog
 from hotline.engine import Turn
 from hotline.sessions import CONFLICT, DOWN, ERASED, OK, OPT_OUT_TTL, Changes, Loaded, Store
@@ -45,6 +45,9 @@ def text(catalog: Catalog, store: Store, number: str, body: str | None, lang: st
     request's retry field (the same message again gets the same reply); day counts it in that day's usage."""
     said = inbound.read(catalog, body, media)
     who = store.caller(number)
+    if not callers.person(number):   # a short code or an alphanumeric sender: a machine, never answered
+        store.commit(who, Changes(counts=counts_for("sms", None, outcomes=["ignored sender"])), day=day)
+        return Exchange(None, [], True, "ignored sender")
     for attempt in range(ATTEMPTS):
         loaded = store.load(who, "sms", limit=said.command is None, retry=retry, day=day, counts=LIMITED)
         if loaded.replay is not None:
@@ -64,7 +67,7 @@ def text(catalog: Catalog, store: Store, number: str, body: str | None, lang: st
         if result == CONFLICT:
             continue
         if result == DOWN and plan.must_store:
-            return _undone(catalog, done.lang)
+            return _undone(catalog, (done.lang,))
         outcome = {ERASED: "erased meanwhile", CONFLICT: "collided"}.get(result, done.outcome)
         return Exchange(done.turn, done.replies, result == OK and not gave_up,
                         "collided" if gave_up else outcome, done.lang)
@@ -76,18 +79,18 @@ def _plan(catalog: Catalog, store: Store, who: str, said: inbound.Inbound, loade
     """What to answer and what to write, from what was read. The reply is kept with the conversation for a
     retry of the same message; nothing about STOP, START or ERASE is kept beyond what they change."""
     kind = said.command
-    speak = (loaded.state.lang if loaded.state else None) or said.command_lang or loaded.lang or "en"
+    speak = _languages(said, (loaded.state.lang if loaded.state else None) or loaded.lang)
     if kind == "stop":
         changes = Changes(sets=[(store.key("optout", who), "1", OPT_OUT_TTL)])
-        return _Plan(Exchange(None, [], True, "opted out", speak), changes, must_store=True)
+        return _Plan(Exchange(None, [], True, "opted out", speak[0]), changes, must_store=True)
     if kind == "help":       # answered even after STOP, as carriers expect
-        return _Plan(Exchange(None, [sms.notice(catalog, speak, "help")], True, "help", speak))
+        return _Plan(Exchange(None, _notices(catalog, speak, "help"), True, "help", speak[0]))
     if kind == "forget":     # the opt-out too: a family may want no trace that it ever texted
         changes = Changes(deletes=store.everything(who))
-        return _Plan(Exchange(None, [sms.notice(catalog, speak, "forgotten")], True, "forgotten", speak), changes,
+        return _Plan(Exchange(None, _notices(catalog, speak, "forgotten"), True, "forgotten", speak[0]), changes,
                      must_store=True)
     if loaded.opted_out and kind != "start":
-        return _Plan(Exchange(None, [], True, "opted out, no reply", speak))
+        return _Plan(Exchange(None, [], True, "opted out, no reply", speak[0]))
     turn, replies = sms.respond(catalog, loaded.state, said, loaded.lang, chosen=chosen, restart=kind == "start")
     reply = orjson.dumps([r.text for r in replies]).decode() if retry and kind != "start" else None
     changes = Changes(sets=store.conversation(who, turn.state, loaded, retry, reply))
@@ -100,9 +103,9 @@ def _plan(catalog: Catalog, store: Store, who: str, said: inbound.Inbound, loade
 def _unstored(catalog: Catalog, store: Store, who: str, said: inbound.Inbound) -> Exchange:
     """Redis is away: help and topics are still answered, but nothing that needs storing is confirmed, a stop
     word never gets a menu, and a number this worker saw opted out gets nothing."""
-    speak = said.command_lang or "en"
+    speak = _languages(said, None)
     if said.command == "help":
-        return Exchange(None, [sms.notice(catalog, speak, "help")], False, "help", speak)
+        return Exchange(None, _notices(catalog, speak, "help"), False, "help", speak[0])
     if said.command is not None:
         return _undone(catalog, speak)
     if store.known_opted_out(who):
@@ -111,5 +114,16 @@ def _unstored(catalog: Catalog, store: Store, who: str, said: inbound.Inbound) -
     return Exchange(turn, replies, False, "degraded", turn.state.lang)
 
 
-def _undone(catalog: Catalog, lang: str | None) -> Exchange:
-    return Exchange(None, [sms.notice(catalog, lang or "en", UNDONE)], False, "not stored, told so", lang)
+def _languages(said: inbound.Inbound, known: str | None) -> tuple[str, ...]:
+    """The languages to answer a command in: the conversation's or the number's, else the command word's own
+    (all of them where languages share it: معلومات is Arabic, Dari and Pashto), else English."""
+    return (known,) if known else said.command_langs or ("en",)
+
+
+def _notices(catalog: Catalog, langs: tuple[str, ...], msg_id: str) -> list[sms.SmsReply]:
+    return [sms.notice(catalog, lang, msg_id) for lang in langs]
+
+
+def _undone(catalog: Catalog, langs: tuple[str | None, ...]) -> Exchange:
+    langs = tuple(lang or "en" for lang in langs)
+    return Exchange(None, _notices(catalog, langs, UNDONE), False, "not stored, told so", langs[0])

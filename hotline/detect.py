@@ -8,11 +8,11 @@ from lingua import Language as LinguaLanguage
 from lingua import LanguageDetectorBuilder
 
 from hotline.content.catalog import Catalog
-from hotline.text import normalize
+from hotline.inbound import Inbound
 from hotline.vocabulary import vocabulary
 
-MIN_CONFIDENCE = 0.5
-MIN_LETTERS = 3
+MIN_CONFIDENCE = 0.6   # of the served language, its detector languages' confidences added (Bosnian + Croatian)
+MIN_WORD = 4           # letters of the longest word: "Msg" or "ok" says nothing of a language
 
 
 @lru_cache(maxsize=4)
@@ -33,40 +33,43 @@ def warm(catalog: Catalog) -> None:
     _detector(tuple(sorted(_detectable(catalog))))
 
 
-def keyword_language(catalog: Catalog, text: str) -> str | None:
-    """The language whose keyword the text is (or starts with), if any."""
-    said = normalize(text)
+def keyword_language(catalog: Catalog, said: str) -> str | None:
+    """The language whose keyword a text's normalized words are (or start with), if any."""
     if not said:
         return None
     keywords = vocabulary(catalog).keywords
     return keywords.get(said) or keywords.get(said.split(" ", 1)[0])
 
 
-def marked_language(catalog: Catalog, text: str) -> str | None:
+def marked_language(catalog: Catalog, body: str, said: str) -> str | None:
     """A language the text's letters or common words give away (Pashto letters, Creole words)."""
     marks = vocabulary(catalog).marks
     for code, letters, _ in marks:
-        if letters and any(ch in letters for ch in text):
+        if letters and any(ch in letters for ch in body):
             return code
-    tokens = set(normalize(text).split())
+    tokens = set(said.split())
     for code, _, words in marks:
         if tokens & words:
             return code
     return None
 
 
-def guess(catalog: Catalog, text: str) -> str | None:
-    """The most likely language of a text among those served, or None when it cannot tell."""
-    found = keyword_language(catalog, text) or marked_language(catalog, text)
+def guess(catalog: Catalog, text: Inbound) -> str | None:
+    """The language of a text among those served, or None when it is not clear: never a confident guess from a
+    few letters or a word many languages share."""
+    found = keyword_language(catalog, text.words) or marked_language(catalog, text.body, text.words)
     if found:
         return found
-    if sum(ch.isalpha() for ch in text) < MIN_LETTERS:
+    if max((len(word) for word in text.words.split()), default=0) < MIN_WORD:
         return None
     names = _detectable(catalog)
     detector = _detector(tuple(sorted(names)))
     if detector is None:
         return None
-    values = detector.compute_language_confidence_values(text)
-    if not values or values[0].value < MIN_CONFIDENCE:
-        return None
-    return names.get(values[0].language.name)
+    served: dict[str, float] = {}
+    for value in detector.compute_language_confidence_values(text.body):
+        code = names.get(value.language.name)
+        if code:
+            served[code] = served.get(code, 0.0) + value.value
+    best = max(served, key=served.get, default=None)
+    return best if best is not None and served[best] >= MIN_CONFIDENCE else None

@@ -45,6 +45,7 @@ class State:
     turns: int = 0
     after_hours: bool = False
     verified: bool = False   # a call whose caller ID the carrier attested: only then is a number's past used
+    withheld: bool = False   # a call with no caller ID: nothing is kept for it, so no call-back and no erase
     version: int = STATE_VERSION
 
     def as_dict(self) -> dict:
@@ -75,6 +76,7 @@ class State:
             return None
         ok = (state.channel == channel and isinstance(state.node, str) and isinstance(state.page, int)
               and isinstance(state.misses, int) and isinstance(state.turns, int) and isinstance(state.verified, bool)
+              and isinstance(state.withheld, bool)
               and (state.lang is None or isinstance(state.lang, str)))
         return state if ok else None
 
@@ -85,6 +87,7 @@ class Input:
 
     kind: InputKind
     value: str = ""
+    topic: str = ""   # with start or language: a topic to open in that language (a keyword that is also its word)
 
 
 @dataclass(frozen=True)
@@ -129,8 +132,7 @@ def step(catalog: Catalog, state: State, event: Input) -> Turn:
     state = replace(state, turns=state.turns + 1)
     if state.channel == "voice" and state.turns > TURN_LIMIT:
         return _goodbye(state)
-    handler = _HANDLERS[event.kind]
-    return handler(catalog, state, event.value)
+    return _HANDLERS[event.kind](catalog, state, event)
 
 
 def _show(state: State, node: str, *events: Event, notices: tuple[str, ...] = ()) -> Turn:
@@ -142,25 +144,33 @@ def _goodbye(state: State) -> Turn:
     return Turn((Screen(GOODBYE),), state, (Event("goodbye"),), end=True)
 
 
-def _start(catalog: Catalog, state: State, lang: str) -> Turn:
+def _start(catalog: Catalog, state: State, event: Input) -> Turn:
+    lang = event.value
     if catalog.has_language(lang):
-        return _show(replace(state, lang=lang), MAIN, Event("language", lang), Event("topic", MAIN))
+        return _opened(catalog, replace(state, lang=lang), event.topic, Event("language", lang), notice="intro")
     if state.lang:
         return _show(state, MAIN, Event("topic", MAIN))
     return _show(state, LANGUAGES)
 
 
-def _language(catalog: Catalog, state: State, lang: str) -> Turn:
-    if not catalog.has_language(lang):
+def _opened(catalog: Catalog, state: State, topic: str, *events: Event, notice: str = "") -> Turn:
+    """The main menu, or the topic asked for by name (then with the one-line introduction a first text needs)."""
+    if topic in catalog.nodes and topic != MAIN:
+        return _show(state, topic, *events, Event("topic", topic), notices=(notice,) if notice else ())
+    return _show(state, MAIN, *events, Event("topic", MAIN))
+
+
+def _language(catalog: Catalog, state: State, event: Input) -> Turn:
+    if not catalog.has_language(event.value):
         return _show(state, LANGUAGES, Event("unclear"), notices=("unclear",))
-    return _show(replace(state, lang=lang), MAIN, Event("language", lang), Event("topic", MAIN))
+    return _opened(catalog, replace(state, lang=event.value), event.topic, Event("language", event.value))
 
 
-def _menu(catalog: Catalog, state: State, _: str) -> Turn:
+def _menu(catalog: Catalog, state: State, _: Input) -> Turn:
     return _show(state, MAIN, Event("topic", MAIN))
 
 
-def _languages(catalog: Catalog, state: State, _: str) -> Turn:
+def _languages(catalog: Catalog, state: State, _: Input) -> Turn:
     return _show(state, LANGUAGES)
 
 
@@ -179,16 +189,16 @@ def language_pages(catalog: Catalog, channel: str) -> int:
     return 1 if channel != "voice" or offered <= LANGUAGE_PAGE + 1 else -(-offered // LANGUAGE_PAGE)
 
 
-def _repeat(catalog: Catalog, state: State, _: str) -> Turn:
+def _repeat(catalog: Catalog, state: State, _: Input) -> Turn:
     return Turn((Screen(state.node, page=state.page),), replace(state, misses=0), (Event("repeat"),))
 
 
-def _more(catalog: Catalog, state: State, _: str) -> Turn:
+def _more(catalog: Catalog, state: State, _: Input) -> Turn:
     new = replace(state, page=state.page + 1, misses=0)
     return Turn((Screen(state.node, page=new.page),), new, (Event("more"),))
 
 
-def _silence(catalog: Catalog, state: State, _: str) -> Turn:
+def _silence(catalog: Catalog, state: State, _: Input) -> Turn:
     new = replace(state, misses=state.misses + 1)
     if new.misses >= SILENCE_LIMIT and state.node == LANGUAGES and state.lang is None:
         # A caller who says or presses nothing is not hung up on: English, with how to choose another.
@@ -204,26 +214,27 @@ def number_word(catalog: Catalog, lang: str, said: str) -> str | None:
     return vocabulary(catalog).numbers.get(lang, {}).get(said)
 
 
-def _choose(catalog: Catalog, state: State, value: str) -> Turn:
-    said = value   # normalized at the door (hotline.inbound, hotline.voice.read)
+def _choose(catalog: Catalog, state: State, event: Input) -> Turn:
+    said = event.value   # normalized at the door (hotline.inbound, hotline.voice.read)
     said = number_word(catalog, state.lang or "en", said) or said
     if said == "0":
-        return _menu(catalog, state, said)
+        return _menu(catalog, state, event)
     if state.node == LANGUAGES:
         if said == MORE_LANGUAGES_DIGIT and language_pages(catalog, state.channel) > 1:
             new = replace(state, page=(state.page + 1) % language_pages(catalog, state.channel), misses=0)
             return Turn((Screen(LANGUAGES, page=new.page),), new)
         lang = match_language(catalog, said, state.channel, state.page)
-        return _language(catalog, state, lang or "")
+        return _language(catalog, state, Input("language", lang or ""))
     if state.node == CALLBACK:
         return _callback(catalog, state, said)
     if state.node == ERASE:
         return _erase(catalog, state, said)
     lang = state.lang or "en"
     node = catalog.nodes[state.node]
-    if state.channel == "voice" and node.id == MAIN and state.after_hours and said == CALLBACK_DIGIT:
+    keeps = state.channel == "voice" and node.id == MAIN and not state.withheld   # a number to keep things for
+    if keeps and state.after_hours and said == CALLBACK_DIGIT:
         return _show(state, CALLBACK, Event("topic", CALLBACK))
-    if state.channel == "voice" and node.id == MAIN and said == ERASE_DIGIT:
+    if keeps and said == ERASE_DIGIT:
         return _show(state, ERASE, Event("topic", ERASE))
     if state.channel == "voice" and node.connect and said.isdigit() and 1 <= int(said) <= len(node.resources):
         rid = node.resources[int(said) - 1]

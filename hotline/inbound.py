@@ -19,7 +19,7 @@ class Inbound:
     words: str                     # folded case, accents, punctuation and digits (hotline.text.normalize)
     media: bool = False            # a picture or recording came with it
     command: str | None = None     # stop, start, help or forget (ERASE), in any served language
-    command_lang: str | None = None   # the language of the command's word
+    command_langs: tuple[str, ...] = ()   # the languages whose word it is (معلومات is Arabic, Dari and Pashto)
 
     @property
     def empty(self) -> bool:
@@ -39,5 +39,5 @@ def read(catalog: Catalog, body: str | None, media: bool = False) -> Inbound:
     """Read a text once: every later step uses what this returns, and nothing normalizes again."""
     text = tidy(body)
     words = normalize(text)
-    kind, lang = vocabulary(catalog).carrier.get(words, (None, None))
-    return Inbound(text, words, media, kind, lang)
+    kind, langs = vocabulary(catalog).carrier.get(words, (None, ()))
+    return Inbound(text, words, media, kind, langs)

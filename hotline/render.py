@@ -50,19 +50,19 @@ def fill(catalog: Catalog, lang: str, channel: Channel, msg_id: str, **params: s
 
 
 def parts(catalog: Catalog, lang: str, channel: Channel, screen: Screen, *, after_hours: bool = False,
-          **params: str) -> list[Part]:
+          withheld: bool = False, **params: str) -> list[Part]:
     """Everything a screen says, in order: notices, body, listings, options, footer."""
-    return list(_parts(catalog, lang, channel, screen, after_hours, tuple(sorted(params.items()))))
+    return list(_parts(catalog, lang, channel, screen, after_hours, withheld, tuple(sorted(params.items()))))
 
 
 @per_catalog(maxsize=4096)
-def _parts(catalog: Catalog, lang: str, channel: Channel, screen: Screen, after_hours: bool,
+def _parts(catalog: Catalog, lang: str, channel: Channel, screen: Screen, after_hours: bool, withheld: bool,
            param_items: tuple[tuple[str, str], ...]) -> tuple[Part, ...]:
     """parts(), computed once per catalog, language, screen and parameters."""
-    return tuple(_compose(catalog, lang, channel, screen, after_hours, **dict(param_items)))
+    return tuple(_compose(catalog, lang, channel, screen, after_hours, withheld, **dict(param_items)))
 
 
-def _compose(catalog: Catalog, lang: str, channel: Channel, screen: Screen, after_hours: bool,
+def _compose(catalog: Catalog, lang: str, channel: Channel, screen: Screen, after_hours: bool, withheld: bool,
              **params: str) -> list[Part]:
 
     def part(msg_id: str, kind: str = "body", code: str = lang, **extra: str) -> Part:
@@ -87,9 +87,12 @@ def _compose(catalog: Catalog, lang: str, channel: Channel, screen: Screen, afte
     for opt in node.options:
         found.append(part("option", "option", digit=opt.digit, label=catalog.text(lang, f"{opt.goto}.label", channel)))
     if node.id == MAIN and channel == "voice":
-        found.append(part("erase.offer", "option", digit=ERASE_DIGIT))
-        if after_hours:
-            found.append(part("callback.offer", "option", digit=CALLBACK_DIGIT))
+        if withheld:   # nothing is kept for a hidden number: nothing to erase, no number to call back
+            found += [part("callback.withheld", "notice")] if after_hours else []
+        else:
+            found.append(part("erase.offer", "option", digit=ERASE_DIGIT))
+            if after_hours:
+                found.append(part("callback.offer", "option", digit=CALLBACK_DIGIT))
         found.append(part("languages.switch", "footer"))
     else:
         found.append(part("languages.footer" if node.id == MAIN else "footer", "footer"))

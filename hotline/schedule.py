@@ -75,14 +75,30 @@ def _closed_days(src: "Source", data: dict, key: str) -> list[ClosedDay]:
     for i, item in enumerate(items):
         date = item.get("date") if isinstance(item, dict) else None
         name = str(item.get("name") or key) if isinstance(item, dict) else key
-        if isinstance(date, dt.date):
-            found.append(ClosedDay(date.month, date.day, date.year, name))
-        elif isinstance(date, str) and _YEARLY.match(date.strip()):
-            month, day = map(int, _YEARLY.match(date.strip()).groups())
-            found.append(ClosedDay(month, day, None, name))
+        closed = _closed_day(date, name)
+        if closed is None:
+            written = "nothing" if date is None else f"'{date}'"
+            src.error(items, "bad-value", f"{key}: {written} is not a date: write 2027-01-18 for one day, or 12-25 "
+                      f"for the same day every year (with or without quotes)", i)
         else:
-            src.error(items, "bad-value", f"{key}: date must look like 2026-12-25 (once) or \"12-25\" (every year)", i)
+            found.append(closed)
     return found
+
+
+def _closed_day(date: Any, name: str) -> ClosedDay | None:
+    """A closed day from what staff wrote: a YAML date, "2027-01-18" in quotes, or "12-25" for every year."""
+    if isinstance(date, dt.date):
+        return ClosedDay(date.month, date.day, date.year, name)
+    text = str(date).strip() if isinstance(date, (str, int)) else ""
+    try:
+        if _YEARLY.match(text):
+            month, day = map(int, _YEARLY.match(text).groups())
+            dt.date(2024, month, day)   # a leap year: 02-29 is a day some years have
+            return ClosedDay(month, day, None, name)
+        once = dt.date.fromisoformat(text)
+        return ClosedDay(once.month, once.day, once.year, name)
+    except ValueError:
+        return None
 
 
 def _hours(src: "Source", data: dict) -> list[tuple[dt.time, dt.time] | None]:

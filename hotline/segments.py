@@ -69,32 +69,59 @@ def clean(text: str, fold_accents: bool = False) -> str:
     return "".join(out)
 
 
-def _pieces(line: str, room) -> list[str]:
-    """Cut a line that does not fit into pieces that do: at sentence ends, else spaces, else anywhere."""
-    for pattern in (r"(?<=[.!?\u3002\uff01\uff1f\u061f])\s+", r"\s+"):
-        words = re.split(pattern, line)
-        if len(words) > 1 and all(room(w) for w in words):
-            break
+_SENTENCE_END = re.compile(r"(?<=[.!?\u061f])\s+|(?<=[\u3002\uff01\uff1f])")   # Chinese needs no space after
+# A Latin abbreviation before a period is no sentence's end: v. EE. Depto. U.S. (but "juez." and "1982)." are).
+_ABBREVIATION = re.compile(r"(?:^|[\s(])(?:[A-Za-z]{1,3}|[A-Z][a-z]{0,4}|[A-Za-z]+\.[A-Za-z]+)\.$")
+
+
+def sentences(line: str) -> list[str]:
+    """A line's sentences: cut after . ! ? (and their Chinese and Arabic forms), but not after an abbreviation."""
+    found, start = [], 0
+    for end in _SENTENCE_END.finditer(line):
+        if end.end() < len(line) and not _ABBREVIATION.search(line[start:end.start()]):
+            found.append(line[start:end.start()])
+            start = end.end()
+    return found + [line[start:]]
+
+
+def _pieces(line: str, room, whole: bool = False) -> list[str]:
+    """A line as pieces a page can take: its sentences (the whole line where whole, as a phone listing), and
+    a piece too long for a page cut at spaces, else anywhere."""
     pieces: list[str] = []
-    current = ""
-    for word in words:
-        while not room(word):             # a word longer than a page: cut it by characters
-            cut = len(word)
-            while cut > 1 and not room(word[:cut]):
-                cut = cut * 3 // 4
-            pieces, current = pieces + [p for p in (current, word[:cut]) if p], ""
-            word = word[cut:]
-        joined = f"{current} {word}" if current else word
-        if room(joined):
-            current = joined
-        else:
-            pieces.append(current)
-            current = word
-    return pieces + ([current] if current else [])
+    for sentence in ([line] if whole else sentences(line)):
+        if room(sentence):
+            pieces.append(sentence)
+            continue
+        current = ""
+        for word in sentence.split():
+            while not room(word):             # a word longer than a page: cut it by characters
+                cut = len(word)
+                while cut > 1 and not room(word[:cut]):
+                    cut = cut * 3 // 4
+                pieces, current = pieces + [p for p in (current, word[:cut]) if p], ""
+                word = word[cut:]
+            joined = f"{current} {word}" if current else word
+            if room(joined):
+                current = joined
+            else:
+                pieces.append(current)
+                current = word
+        pieces += [current] if current else []
+    return pieces
 
 
-def paginate(lines: list[str], more: str, segments: int = MAX_SEGMENTS) -> list[str]:
-    """Split lines into pages of at most this many segments; every page but the last ends with more."""
+def _joined(pieces: list[tuple[str, bool]]) -> str:
+    """Pieces as one text: a piece that starts a line after a newline, the rest of a line after a space."""
+    text = ""
+    for piece, new_line in pieces:
+        text += piece if not text else ("\n" if new_line else " ") + piece
+    return text
+
+
+def paginate(lines: list[str], more: str, segments: int = MAX_SEGMENTS, keep: frozenset[int] = frozenset()) -> list[str]:
+    """Split lines into pages of at most this many segments, every page but the last ending with more: whole
+    sentences fill a page before the next page starts (a page is never just a line and "more"). The lines whose
+    positions are in keep (a name and its phone number, a menu option) are never cut if they fit a page."""
     whole = "\n".join(lines)
     if fits(whole, segments):
         return [whole]
@@ -102,10 +129,13 @@ def paginate(lines: list[str], more: str, segments: int = MAX_SEGMENTS) -> list[
     def room(text: str) -> bool:
         return fits(f"{text}\n{more}", segments)
 
-    pieces = [piece for line in lines for piece in ([line] if room(line) else _pieces(line, room))]
-    pages: list[list[str]] = [[]]
+    rows = [(row, n in keep) for n, line in enumerate(lines) for row in line.split("\n")]   # a part's own lines
+    pieces = [(piece, i == 0) for row, kept in rows
+              for i, piece in enumerate(_pieces(row, room, whole=kept and room(row)))]
+    pages: list[list[tuple[str, bool]]] = [[]]
     for piece in pieces:
-        if pages[-1] and not room("\n".join(pages[-1] + [piece])):
+        if pages[-1] and not room(_joined(pages[-1] + [piece])):
             pages.append([])
         pages[-1].append(piece)
-    return ["\n".join(page + [more]) for page in pages[:-1]] + ["\n".join(pages[-1])]
+    texts = [_joined(page) for page in pages]
+    return [f"{text}\n{more}" for text in texts[:-1]] + texts[-1:]

@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass, field, fields
-from functools import cached_property
 from pathlib import Path
 from typing import Mapping
 
@@ -12,6 +11,16 @@ from hotline.keys import MIN_SECRET, Keys
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _SECRET_FIELDS = {"twilio_auth_token", "secret", "admin_token"}
+
+
+def _e164(number: str) -> bool:
+    import phonenumbers
+
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return number.startswith("+") and phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) == number
 
 
 class SettingsError(ValueError):
@@ -32,8 +41,9 @@ class Settings:
     port: int = 5000
     rate_per_number: int = 20      # texts or calls from one number in a minute before no reply
     rate_per_minute: int = 1200    # replies of the whole hotline in a minute (a flood or SMS pumping)
+    phone_numbers: tuple[str, ...] = ()   # the hotline's own numbers (E.164): caller ID, sender, what purge deletes
 
-    @cached_property
+    @property
     def keys(self) -> Keys:
         """The keys derived from HOTLINE_SECRET, one for each use."""
         return Keys.derive(self.secret)
@@ -75,7 +85,13 @@ class Settings:
             if not value.isdigit():
                 raise SettingsError(f"{name} must be a whole number, not {value!r}")
             numbers[name] = int(value)
+        phones = tuple(n.strip() for n in (env.get("HOTLINE_PHONE_NUMBER") or "").split(",") if n.strip())
+        for number in phones:
+            if not _e164(number):
+                raise SettingsError(f"HOTLINE_PHONE_NUMBER: '{number}' is not a phone number in E.164 form, "
+                                    "like +18605550000 (several are separated by commas)")
         kwargs = dict(
+            phone_numbers=phones,
             twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or None,
             redis_url=redis_url,
             content_dir=Path(env.get("HOTLINE_CONTENT_DIR") or PROJECT_ROOT),

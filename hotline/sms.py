@@ -12,13 +12,22 @@ from hotline.detect import guess
 from hotline.engine import MAIN, Input, Screen, State, Turn, match_option, number_word, step, with_notice
 from hotline.inbound import Inbound
 from hotline.render import fill, parts
+from hotline.rtl import isolate
 from hotline.segments import clean, measure, paginate
 from hotline.vocabulary import vocabulary
 
 
+def written(catalog: Catalog, lang: str, text: str) -> str:
+    """A text as it is sent: typography that needlessly forces UCS-2 replaced, accents folded where the
+    language asks, and in a right-to-left language numbers and Latin words isolated (hotline.rtl)."""
+    language = catalog.language(lang)
+    text = clean(text, language.fold_accents)
+    return isolate(text) if language.rtl else text
+
+
 def notice(catalog: Catalog, lang: str, msg_id: str) -> SmsReply:
     """A one-off reply of a single message, sized like every other."""
-    return sized(clean(fill(catalog, lang, "sms", msg_id), catalog.language(lang).fold_accents))
+    return sized(written(catalog, lang, fill(catalog, lang, "sms", msg_id)))
 
 
 def sized(text: str) -> SmsReply:
@@ -37,46 +46,53 @@ class SmsReply:
 
 
 def read(catalog: Catalog, state: State, text: Inbound) -> Input:
-    """What a text means in an ongoing conversation: a command, a language switch, or a choice."""
+    """What a text means in an ongoing conversation: a command, a choice, or a language switch. The
+    conversation's own language comes first: Polish "dwa" is option 2, not Creole's keyword."""
     said = text.words
     lang = state.lang or "en"
-    command = vocabulary(catalog).commands.get(lang, {}).get(said)
+    vocab = vocabulary(catalog)
+    command = vocab.commands.get(lang, {}).get(said)
     if command:
         return Input(command)
-    switch = vocabulary(catalog).keywords.get(said)
-    if switch:
-        return Input("language", switch) if switch != lang else Input("menu")
+    if vocab.choice(lang, said):
+        return Input("choose", said)
+    switch = vocab.keywords.get(said)
+    if switch:   # another language's keyword; if it also names a topic there (DERECHOS), that topic
+        return Input("language", switch, vocab.topics.get((switch, said), "")) if switch != lang else Input("menu")
     return Input("choose", said)
 
 
 def begin(catalog: Catalog, text: Inbound | None, remembered: str | None = None,
           chosen: str | None = None) -> tuple[State, Input]:
-    """A new conversation starts at the main menu (with its disclaimer), in the chosen, guessed or remembered language."""
-    guessed = guess(catalog, text.body) if text is not None else None
-    lang = chosen if catalog.has_language(chosen) else guessed or remembered or "en"
-    return State(channel="sms", lang=lang), Input("start", lang)
+    """A new conversation: the main menu with its disclaimer, or the topic a first text names (DERECHOS), in the
+    chosen, guessed or remembered language; when that is not clear, in English and Spanish (lang None)."""
+    guessed = guess(catalog, text) if text is not None else None
+    lang = chosen if catalog.has_language(chosen) else guessed or remembered
+    if lang is None:
+        return State(channel="sms"), Input("menu")
+    topic = vocabulary(catalog).topics.get((lang, text.words), "") if text is not None else ""
+    return State(channel="sms", lang=lang), Input("start", lang, topic)
 
 
 @per_catalog(maxsize=2048)
 def pages(catalog: Catalog, lang: str, screen: Screen) -> tuple[SmsReply, ...]:
     """Every page of a screen as text messages of at most three segments (computed once per catalog)."""
-    fold = catalog.language(lang).fold_accents
-    more = clean(fill(catalog, lang, "sms", "more"), fold)
-    lines = [clean(part.text, fold) for part in parts(catalog, lang, "sms", replace(screen, page=0))]
-    found = []
-    for text in paginate(lines, more):
-        sized = measure(text)
-        found.append(SmsReply(text, sized.encoding, sized.segments))
-    return tuple(found)
+    more = written(catalog, lang, fill(catalog, lang, "sms", "more"))
+    shown = parts(catalog, lang, "sms", replace(screen, page=0))
+    lines = [written(catalog, lang, part.text) for part in shown]
+    keep = frozenset(n for n, part in enumerate(shown) if part.kind not in ("body", "notice"))   # listings, options
+    return tuple(sized(text) for text in paginate(lines, more, keep=keep))
 
 
 def render(catalog: Catalog, turn: Turn) -> list[SmsReply]:
-    """The text messages for a turn's screens, each cut to at most three segments."""
-    lang = turn.state.lang or "en"
+    """The text messages for a turn's screens, each cut to at most three segments: in the conversation's
+    language, or in the first two languages (English and Spanish) while that is not known."""
+    codes = [turn.state.lang] if turn.state.lang else [language.code for language in catalog.languages[:2]]
     replies = []
-    for screen in turn.screens:
-        screen_pages = pages(catalog, lang, screen)
-        replies.append(screen_pages[min(screen.page, len(screen_pages) - 1)])
+    for code in codes:
+        for screen in turn.screens:
+            screen_pages = pages(catalog, code, screen)
+            replies.append(screen_pages[min(screen.page, len(screen_pages) - 1)])
     return replies
 
 
@@ -92,7 +108,7 @@ def document(replies: tuple[SmsReply, ...]) -> str:
 def degraded(catalog: Catalog, text: Inbound) -> tuple[Turn, list[SmsReply]]:
     """With no session store: the topic asked for by number or word (else the menu), in the text's
     language, or in English and Spanish when it cannot tell."""
-    lang = guess(catalog, text.body)
+    lang = guess(catalog, text)
     codes = [lang] if lang else [language.code for language in catalog.languages[:2]]
     replies: list[SmsReply] = []
     written = text.words

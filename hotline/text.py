@@ -5,6 +5,9 @@ import re
 import unicodedata
 
 _SEPARATORS = re.compile(r"[\s\W_]+", re.UNICODE)
+# Letters an Arabic keyboard types where Dari and Pashto write others (ي for ی, ك for ک), and the tatweel
+# that only stretches a word: folded so a word matches however it was typed, in every Arabic-script language.
+_ARABIC_FORMS = str.maketrans({"\u064a": "\u06cc", "\u0649": "\u06cc", "\u0643": "\u06a9", "\u0640": ""})
 
 
 def normalize(text: str) -> str:
@@ -18,7 +21,7 @@ def normalize(text: str) -> str:
             continue
         digit = unicodedata.decimal(ch, None)
         kept.append(str(digit) if digit is not None else ch)
-    return _SEPARATORS.sub(" ", "".join(kept)).casefold().strip()
+    return _SEPARATORS.sub(" ", "".join(kept).translate(_ARABIC_FORMS)).casefold().strip()
 
 
 def strip_accents(text: str, keep: str = "") -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hotline.content.catalog import SOURCE_LANGUAGE, Catalog
+from hotline.content.catalog import SOURCE_LANGUAGE, Catalog, number_words
 from hotline.content.memo import per_catalog
 from hotline.text import normalize
 
@@ -15,11 +15,16 @@ class Vocabulary:
     """Normalized words of one catalog, for matching texts and speech."""
 
     keywords: dict[str, str]                      # language keyword -> language code
-    carrier: dict[str, tuple[str, str]]           # STOP, PARAR, ... -> (command, language code)
+    carrier: dict[str, tuple[str, tuple[str, ...]]]   # STOP, PARAR, ... -> (command, the languages it is theirs)
     commands: dict[str, dict[str, str]]           # lang -> word -> menu | languages | more
     numbers: dict[str, dict[str, str]]            # lang -> number word -> digit
     options: dict[tuple[str, str], frozenset[str]]  # (lang, node id) -> words that choose it
     marks: tuple[tuple[str, str, frozenset[str]], ...]   # (code, letters, common words) in list order
+    topics: dict[tuple[str, str], str]            # (lang, a word texted alone) -> the main menu topic it names
+
+    def choice(self, lang: str, said: str) -> bool:
+        """Whether a whole text is, in this language, a number word or a topic's word: a choice, not a switch."""
+        return said in self.numbers.get(lang, {}) or (lang, said) in self.topics
 
 
 def _words(text: str) -> list[str]:
@@ -33,11 +38,13 @@ def vocabulary(catalog: Catalog) -> Vocabulary:
     for lang in catalog.languages:
         for word in lang.keywords:
             keywords.setdefault(normalize(word), lang.code)
-    carrier: dict[str, tuple[str, str]] = {}
+    carrier: dict[str, tuple[str, tuple[str, ...]]] = {}
     for kind in CARRIER:
         for lang in catalog.languages:
             for word in _words(catalog.messages.get(lang.code, {}).get(f"keyword.{kind}", "")):
-                carrier.setdefault(word, (kind, lang.code))
+                found, langs = carrier.get(word, (kind, ()))
+                if found == kind:    # a word two commands claim is reported by `hotline check`; the first stays
+                    carrier[word] = (kind, langs + (lang.code,))
     commands, numbers, options = {}, {}, {}
     for lang in catalog.languages:
         code = lang.code
@@ -45,11 +52,14 @@ def vocabulary(catalog: Catalog) -> Vocabulary:
                           for w in _words(",".join(catalog.words(code, f"keyword.{kind}")))}
         numbers[code] = {}
         for table in (catalog.messages.get(c, {}) for c in dict.fromkeys((code, SOURCE_LANGUAGE))):
-            for i, word in enumerate(_words(table.get("keyword.numbers", ""))):
-                numbers[code].setdefault(word, str(i + 1))
+            for i, spellings in enumerate(number_words(table.get("keyword.numbers", ""))):
+                for word in filter(None, map(normalize, spellings)):
+                    numbers[code].setdefault(word, str(i + 1))
         for node in catalog.nodes.values():
             for opt in node.options:
                 words = list(opt.words) + list(catalog.words(code, f"{opt.goto}.words"))
                 options[(code, opt.goto)] = frozenset(normalize(w) for w in words if normalize(w))
     marks = tuple((lang.code, lang.letters, frozenset(normalize(w) for w in lang.words)) for lang in catalog.languages)
-    return Vocabulary(keywords, carrier, commands, numbers, options, marks)
+    topics = {(code, word): goto for (code, goto), words in options.items()
+              if any(goto == opt.goto for opt in catalog.nodes["main"].options) for word in words}
+    return Vocabulary(keywords, carrier, commands, numbers, options, marks, topics)

@@ -20,6 +20,7 @@ from hotline.engine import (CONNECT, LANGUAGES, MAIN, Input, State, Turn, option
                             undone, with_notice)  # noqa: F401
 from hotline.render import Part, fill, parts
 from hotline.text import normalize
+from hotline.twilio_lists import HINT_MAX_CHARS, HINTS_MAX_ENTRIES
 from hotline.when import opening_words
 
 log = logging.getLogger(__name__)
@@ -39,13 +40,14 @@ def verified(stir_verstat: str | None) -> bool:
     return stir_verstat == VERIFIED
 
 
-def start(catalog: Catalog, remembered: str | None, after_hours: bool = False, attested: bool = False) -> Turn:
+def start(catalog: Catalog, remembered: str | None, after_hours: bool = False, attested: bool = False,
+          withheld: bool = False) -> Turn:
     """The first turn of a call: the caller's remembered language, else the language choice. Caller ID is
     easily spoofed, so a number's past is used only when the carrier attested it: otherwise a remembered
     number and a stranger hear the very same first answer."""
     usable = remembered if attested else None
     known = usable if usable and any(l.code == usable for l in catalog.offered("voice")) else None
-    state = State(channel="voice", lang=known, after_hours=after_hours, verified=attested)
+    state = State(channel="voice", lang=known, after_hours=after_hours, verified=attested, withheld=withheld)
     turn = step(catalog, state, Input("start", known or ""))
     return with_notice(turn, "closed") if after_hours and known else turn
 
@@ -99,17 +101,19 @@ def _spoken(catalog: Catalog, turn: Turn, opens: dt.datetime | None) -> list[tup
             screen = replace(screen, notices=tuple(n for n in screen.notices if n != "closed"))
         for code in (codes if turn.end or screen.node != LANGUAGES else codes[:1]):
             words = opening_words(catalog, code, opens) if opens else {}
-            mine = parts(catalog, code, "voice", screen, after_hours=turn.state.after_hours, **words)
+            mine = parts(catalog, code, "voice", screen, after_hours=turn.state.after_hours,
+                         withheld=turn.state.withheld, **words)
             english: list = [None] * len(mine)
             if catalog.language(code).voice is None:   # only needed where a prompt might lack audio
                 twins = parts(catalog, "en", "voice", screen, after_hours=turn.state.after_hours,
-                              **(opening_words(catalog, "en", opens) if opens else {}))
+                              withheld=turn.state.withheld, **(opening_words(catalog, "en", opens) if opens else {}))
                 english = twins if len(twins) == len(mine) else english
             said += list(zip(mine, english))
     return said
 
 
 def _hints(catalog: Catalog, state: State) -> str:
+    """What the caller may say here, for Twilio's speech recognition: whole phrases, within its limits."""
     lang = state.lang or "en"
     if state.node == LANGUAGES:
         words = [w for language in catalog.offered("voice") for w in (language.name,) + language.keywords]
@@ -119,22 +123,25 @@ def _hints(catalog: Catalog, state: State) -> str:
         words = [w for opt in menu.options for w in option_words(catalog, lang, opt.goto, opt.words)]
     else:
         words = []
-    return ", ".join(dict.fromkeys(w.lower() for w in words))[:1000]
+    phrases = [w for w in dict.fromkeys(w.lower().replace(",", " ") for w in words) if len(w) <= HINT_MAX_CHARS]
+    return ", ".join(phrases[:HINTS_MAX_ENTRIES])
 
 
 def _step_url(state: State, **extra: str) -> str:
     return f"{STEP_URL}?{urlencode({'s': state.to_json(), **extra})}"
 
 
-def render(catalog: Catalog, turn: Turn, opens: dt.datetime | None = None) -> VoiceResponse:
-    """Spoken TwiML for a turn: prompts inside a Gather whose action carries the new state."""
+def render(catalog: Catalog, turn: Turn, opens: dt.datetime | None = None,
+           caller_id: str | None = None) -> VoiceResponse:
+    """Spoken TwiML for a turn: prompts inside a Gather whose action carries the new state. caller_id is the
+    hotline's own number, shown to an organization a caller is connected to (else Twilio's default)."""
     response = VoiceResponse()
     said = _spoken(catalog, turn, opens)
     screen = turn.screens[-1]
     if screen.node == CONNECT:
         for part, english in said:
             _say(response, catalog, part, english)
-        response.dial(catalog.resources[screen.target].phone, timeout=CONNECT_TIMEOUT)
+        response.dial(catalog.resources[screen.target].phone, timeout=CONNECT_TIMEOUT, caller_id=caller_id)
         response.redirect(_step_url(turn.state, back="1"), method="POST")
         return response
     if turn.end:
@@ -142,11 +149,10 @@ def render(catalog: Catalog, turn: Turn, opens: dt.datetime | None = None) -> Vo
             _say(response, catalog, part, english)
         response.hangup()
         return response
-    lang = turn.state.lang
-    voice = catalog.language(lang).voice if lang else None
-    listens = voice is not None or not lang   # speech only where Twilio knows the language (English before a choice)
-    speech = {"language": voice.say if voice else "en-US", "hints": _hints(catalog, turn.state)} if listens else {}
-    gather = Gather(input="dtmf speech" if listens else "dtmf", action=_step_url(turn.state), method="POST",
+    # Speech only where Twilio recognizes the language (or a close one); before a choice, the first language's.
+    heard = catalog.language(turn.state.lang).speech
+    speech = {"language": heard, "hints": _hints(catalog, turn.state)} if heard else {}
+    gather = Gather(input="dtmf speech" if heard else "dtmf", action=_step_url(turn.state), method="POST",
                     num_digits=1, timeout=GATHER_TIMEOUT, action_on_empty_result=True, **speech)
     for part, english in said:
         _say(gather, catalog, part, english)
@@ -155,15 +161,16 @@ def render(catalog: Catalog, turn: Turn, opens: dt.datetime | None = None) -> Vo
 
 
 @per_catalog(maxsize=1024)
-def document(catalog: Catalog, turn: Turn, opens: dt.datetime | None = None) -> str:
+def document(catalog: Catalog, turn: Turn, opens: dt.datetime | None = None, caller_id: str | None = None) -> str:
     """render() as the text Twilio gets, made once per content, turn and opening time (calls repeat them)."""
-    return str(render(catalog, turn, opens))
+    return str(render(catalog, turn, opens, caller_id))
 
 
-def forward(number: str, caller_id: str) -> VoiceResponse:
-    """During open hours: ring the Welcome Center, and come back to the menu if nobody answers."""
+def forward(number: str, caller_id: str | None) -> VoiceResponse:
+    """During open hours: ring the Welcome Center, and come back to the menu if nobody answers. The caller ID is
+    the hotline's own number from the configuration (HOTLINE_PHONE_NUMBER), never a field of the request."""
     response = VoiceResponse()
-    response.dial(number, caller_id=caller_id or None, timeout=FORWARD_TIMEOUT, action=FORWARDED_URL, method="POST")
+    response.dial(number, caller_id=caller_id, timeout=FORWARD_TIMEOUT, action=FORWARDED_URL, method="POST")
     return response
 
 

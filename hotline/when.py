@@ -1,4 +1,7 @@
-"""Say when the Welcome Center opens next, in the caller's language (Babel's CLDR data)."""
+"""Say when the Welcome Center opens next, in the caller's language: its own weekday words where the translation
+gives them (the case a language needs after its "on": Polish "we wtorek", Bosnian "u srijedu", Kreyòl "madi"),
+else Babel's (CLDR); the time in CLDR's form, but in Swahili in Swahili time, which counts the hours from dawn
+("saa mbili asubuhi" is 8 in the morning; "saa 08:00" could be heard as 2 in the afternoon)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,6 +10,10 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time
 
 from hotline.content.catalog import Catalog
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")   # message ids weekday.<day> in a translation
+SWAHILI_HOURS = ("sita", "saba", "nane", "tisa", "kumi", "kumi na moja", "kumi na mbili", "moja", "mbili", "tatu",
+                 "nne", "tano")   # Swahili time: the hour of a day that starts at 6:00 ("saa moja" is 7:00)
 
 
 def locale_of(catalog: Catalog, code: str) -> str:
@@ -19,7 +26,30 @@ def locale_of(catalog: Catalog, code: str) -> str:
         return "en_US"
 
 
+def swahili_time(moment: dt.datetime) -> str:
+    """A time as Swahili speakers say it: "saa mbili asubuhi" (8:00 a.m.), "saa nane na nusu mchana" (2:30 p.m.)."""
+    hour, minute = moment.hour, moment.minute
+    if minute > 30:
+        hour, minute = (hour + 1) % 24, minute - 60
+    part = "asubuhi" if 5 <= hour < 12 else "mchana" if 12 <= hour < 16 else "jioni" if 16 <= hour < 19 else "usiku"
+    words = f"saa {SWAHILI_HOURS[hour % 12]}"
+    if minute == 15:
+        words += " na robo"
+    elif minute == 30:
+        words += " na nusu"
+    elif minute == -15:
+        words += " kasorobo"
+    elif minute > 0:
+        words += f" na dakika {minute}"
+    elif minute < 0:
+        words += f" kasoro dakika {-minute}"
+    return f"{words} {part}"
+
+
 def opening_words(catalog: Catalog, code: str, opens: dt.datetime) -> dict[str, str]:
     """{day} and {time} of an opening, e.g. Monday / 8:00 AM, in the caller's language."""
     locale = locale_of(catalog, code)
-    return {"day": format_date(opens, "EEEE", locale=locale), "time": format_time(opens, "short", locale=locale)}
+    own = catalog.messages.get(code, {}).get(f"weekday.{WEEKDAYS[opens.weekday()]}")   # never English's
+    day = own or format_date(opens, "EEEE", locale=locale)
+    time = swahili_time(opens) if locale.split("_")[0] == "sw" else format_time(opens, "short", locale=locale)
+    return {"day": day, "time": time}

@@ -13,7 +13,7 @@ import redis
 from hotline.app import create_app
 from hotline.settings import PROJECT_ROOT, Settings
 from tests.servers import RedisServer  # noqa: F401  (tests import it from here too)
-from tests.twilio_client import TwilioClient
+from tests.twilio_client import HOTLINE, TwilioClient
 
 TOKEN = "test-auth-token-0123456789abcdef"
 SECRET = b"test-hotline-secret-0123456789abcdef"   # 32 characters or more, as with REDIS_URL
@@ -87,7 +87,7 @@ def edit(path: Path, old: str, new: str) -> None:
 @pytest.fixture
 def settings(redis_url, content_dir) -> Settings:
     return Settings(twilio_auth_token=TOKEN, redis_url=redis_url, secret=SECRET, secret_is_random=False,
-                    content_dir=content_dir)
+                    content_dir=content_dir, phone_numbers=(HOTLINE,))
 
 
 AFTER_HOURS = dt.datetime(2026, 11, 28, 22, 0, tzinfo=ZoneInfo("America/New_York"))   # a Saturday night

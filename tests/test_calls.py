@@ -42,6 +42,25 @@ def test_open_hours_ring_the_welcome_center_with_the_district_number(twilio, now
     assert dial.get("action") == "/voice/forwarded"
 
 
+def test_the_caller_id_comes_from_the_configuration_never_from_the_request(twilio, now, settings, make_app):
+    now.value = at(2026, 11, 30, 10, 0)
+    reply = twilio.call("client:alice", To="client:alice")                  # a SIP or browser client call
+    assert reply.root.find("Dial").get("callerId") == HOTLINE_NUMBER
+    unset = TwilioClient(make_app(Settings(**{**settings.__dict__, "phone_numbers": ()})).test_client(), TOKEN)
+    assert unset.call(CALLER, To="client:alice").root.find("Dial").get("callerId") is None
+
+
+@pytest.mark.parametrize("command", [["check"], ["serve", "--port", "0"]])
+def test_a_hotline_number_that_is_not_e164_is_refused_by_name(command):
+    env = {**os.environ, "HOTLINE_PHONE_NUMBER": "860-555-0000"}
+    env.pop("REDIS_URL", None)
+    result = subprocess.run([sys.executable, "-m", "hotline.cli", *command], capture_output=True, text=True, env=env,
+                            timeout=60)
+    assert result.returncode != 0
+    assert "HOTLINE_PHONE_NUMBER: '860-555-0000' is not a phone number in E.164 form" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 @pytest.mark.parametrize("status", ["no-answer", "busy", "failed"])
 def test_unanswered_welcome_center_falls_back_to_the_menu(twilio, now, status):
     now.value = at(2026, 11, 30, 10, 0)

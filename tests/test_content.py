@@ -53,7 +53,7 @@ def test_every_translation_has_meta_saying_it_needs_review():
     ("prompts/resources.yaml", "ghla:\n  name:", "ghla:\n  nmae:", "unknown-field", None),
     ("prompts/en.yaml", "legal.label: Free legal help\n", "", "missing-message", None),
     ("prompts/en.yaml", "keyword.menu: MENU", "keyword.menu: [MENU", "yaml-syntax", None),
-    ("prompts/languages.yaml", "    voice: { say: es-US, name: Polly.Lupe }\n", "", "no-voice", None),
+    ("prompts/languages.yaml", "    voice: { say: es-US, name: Polly.Lupe-Neural }\n", "", "no-voice", None),
     ("prompts/schedule.yaml", 'mon: "08:00-16:30"', 'mon: "8 to 4"', "bad-value", None),
     ("translations/es.yaml", "  method: draft", "  methd: draft", "unknown-field", None),
 ])

@@ -53,7 +53,9 @@ def _voice_turn(call: Call, turn: dict) -> dict:
     assert reply.status == 200
     assert reply.root.find(".//Record") is None   # a caller's voice is never recorded
     heard = [_readable(line) for line in reply.heard]
-    then = "hangup" if reply.hangup else "gather" if reply.gather is not None else \
+    gather = reply.gather
+    listens = "" if gather is None else " ".join(filter(None, [gather.get("input"), gather.get("language")]))
+    then = "hangup" if reply.hangup else f"gather {listens}".strip() if gather is not None else \
         "dial " + reply.root.find("Dial").text.strip() \
         if reply.root.find("Dial") is not None else "end"
     return {"hear": _literal("\n".join(heard)), "then": then}

@@ -77,9 +77,9 @@ def test_two_options_with_the_same_word_is_an_error(content):
 
 
 def test_the_same_keyword_for_two_languages_is_an_error(content):
-    edit(content / "prompts/languages.yaml", "[BOSANSKI, ZDRAVO, PRAVA, BOSNIAN]", "[BOSANSKI, ZDRAVO, PRAVA, POMOĆ]")
+    edit(content / "prompts/languages.yaml", "[BOSANSKI, ZDRAVO, PRAVA, BOSNIAN]", "[BOSANSKI, ZDRAVO, PRAVA, CZEŚĆ]")
     _, problems = load(content)
-    assert any(p.code == "duplicate-keyword" and "POMOĆ" in p.message for p in problems)
+    assert any(p.code == "duplicate-keyword" and "CZEŚĆ" in p.message for p in problems)
 
 
 def test_check_summary_and_strict(content):

@@ -26,7 +26,15 @@ def test_plain_spanish_text_is_answered_in_spanish(twilio):
 
 
 def test_spanish_keyword_is_answered_in_spanish(twilio):
-    assert "Ayuda legal gratuita" in twilio.text(FAMILY, "DERECHOS").messages[0]
+    assert "Ayuda legal gratuita" in twilio.text(FAMILY, "AYUDA").messages[0]
+
+
+def test_a_keyword_that_names_a_topic_opens_it_in_that_language(twilio):
+    (rights,) = twilio.text(FAMILY, "DERECHOS").messages                 # Spanish "rights": the rights topic
+    assert rights.startswith("Linea para familias") and "no asesoria legal" in rights   # who is answering
+    assert "orden" in rights and "firmada por un juez" in rights
+    (legal,) = twilio.text(FAMILY, "4").messages                         # and the conversation goes on in Spanish
+    assert "Ayuda legal de inmigracion" in legal
 
 
 def test_legal_topic_lists_every_legal_number(twilio):
@@ -87,8 +95,8 @@ def test_sms_replies_fit_in_three_segments(twilio):
 def test_call_offers_languages_each_in_its_own_voice(twilio):
     reply = Call(twilio, FAMILY).start()
     voices = {s.text: (s.language, s.voice) for s in reply.said}
-    assert voices["For English, press 1."] == ("en-US", "Polly.Joanna")
-    assert voices["Para español, oprima 2."] == ("es-US", "Polly.Lupe")
+    assert voices["For English, press 1."] == ("en-US", "Polly.Joanna-Neural")
+    assert voices["Para español, oprima 2."] == ("es-US", "Polly.Lupe-Neural")
     gather = reply.gather
     assert gather.get("input") == "dtmf speech" and gather.get("numDigits") == "1"
 

@@ -7,11 +7,18 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal, Mapping
 
+from hotline.rtl import right_to_left
+
 log = logging.getLogger(__name__)
 
 Channel = Literal["sms", "voice"]
 SOURCE_LANGUAGE = "en"
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def number_words(value: str) -> list[tuple[str, ...]]:
+    """keyword.numbers: the words for one to nine in order, each with any other spellings after a slash ("en/youn")."""
+    return [tuple(w.strip() for w in entry.split("/") if w.strip()) for entry in value.split(",") if entry.strip()]
 
 
 @dataclass(frozen=True)
@@ -31,12 +38,18 @@ class Language:
     keywords: tuple[str, ...] = ()
     detect: tuple[str, ...] = ()
     voice: Voice | None = None
+    speech: str | None = None   # the code Twilio's speech recognition (<Gather language>) hears it in, if any
     fold_accents: bool = False
     spoken: bool = True   # False: no Twilio voice and no audio yet, so offered by text only
     espeak: str | None = None   # espeak-ng voice that `hotline audio` renders this language with
     letters: str = ""           # letters only this language uses among those served
     words: tuple[str, ...] = () # common words that mark this language where the detector has no model
     locale: str | None = None   # the CLDR locale for dates and times, when it is not the code
+
+    @property
+    def rtl(self) -> bool:
+        """Whether the language is written right to left (by its own name's script)."""
+        return right_to_left(self.name)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from hotline.content.problems import Problem, errors
 from hotline.engine_constants import CALLBACK_DIGIT, ERASE_DIGIT
 from hotline.schedule import parse_schedule
 
-LANGUAGE_FIELDS = {"code", "name", "keywords", "detect", "voice", "sms_fold_accents", "locale", "letters", "words"}
+LANGUAGE_FIELDS = {"code", "name", "keywords", "detect", "voice", "speech", "sms_fold_accents", "locale", "letters",
+                   "words"}
 VOICE_FIELDS = {"say", "name", "espeak"}
 NODE_FIELDS = {"options", "resources", "connect"}
 OPTION_FIELDS = {"digit", "goto", "words"}
@@ -131,6 +132,8 @@ def _languages(src: Source, root: Path) -> list[Language]:
             voice = None
         else:
             voice = None
+        speech = str(item["speech"]).strip() if item.get("speech") else None
+        rules.check_twilio(src, item, code, voice, speech)
         spoken = voice is not None or rules.has_audio(root, code)
         if text_only and not spoken:
             src.warn(item, "text-only", f"'{code}' has no voice yet: offered by text only, not on calls "
@@ -140,7 +143,7 @@ def _languages(src: Source, root: Path) -> list[Language]:
             src.error(item, "bad-value", f"detect: '{unknown}' is not a language the detector knows", "detect")
         found.append(Language(
             code, name, keywords=_words(item.get("keywords")),
-            detect=tuple(d.upper() for d in detect if rules.detectable(d)), voice=voice,
+            detect=tuple(d.upper() for d in detect if rules.detectable(d)), voice=voice, speech=speech,
             fold_accents=bool(item.get("sms_fold_accents")), spoken=spoken, espeak=espeak,
             locale=str(item["locale"]) if item.get("locale") else None,
             letters=str(item.get("letters") or ""), words=_words(item.get("words"))))
@@ -255,6 +258,7 @@ def load(root: Path, keep_errors: bool = False,
     rules.check_english(english, messages, nodes, resources)
     rules.check_voices(sources["prompts/languages.yaml"], root, languages)
     rules.check_keywords(sources["prompts/languages.yaml"], languages)
+    rules.check_meanings(sources["prompts/languages.yaml"], sources, languages, messages, nodes)
     schedule = parse_schedule(sources["prompts/schedule.yaml"], resources)
     version = hashlib.sha256(b"".join(s.raw for s in sources.values())).hexdigest()[:12]
     if errors(problems) and not keep_errors:

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 import lingua
 import phonenumbers
 
-from hotline.content.catalog import PLACEHOLDER, SOURCE_LANGUAGE, Language, Node, Resource
+from hotline import twilio_lists
+from hotline.content.catalog import PLACEHOLDER, SOURCE_LANGUAGE, Language, Node, Resource, Voice, number_words
 from hotline.text import normalize
 
 if TYPE_CHECKING:
@@ -22,8 +23,10 @@ REQUIRED = (
     "languages", "languages.footer", "language.offer.voice", "greeting.voice",
     "closed.voice", "languages.switch.voice", "languages.more.voice", "callback.offer.voice", "callback.voice",
     "callback.done.voice", "listing.connect.voice", "connect.voice",
-    "forgotten", "forgotten.voice", "erase.offer.voice", "erase.voice", "not_done",
+    "forgotten", "forgotten.voice", "erase.offer.voice", "erase.voice", "not_done", "intro",
+    "callback.withheld.voice",
 )
+WEEKDAY_IDS = {f"weekday.{day}" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}   # a translation's own
 PARAMETERS_BY_ID = {"closed.voice": {"day", "time"}}
 PARAMETERS = {"digit", "label", "name", "phone"}
 METHODS = {"human", "machine", "draft"}
@@ -82,10 +85,10 @@ def check_english(src: "Source", messages: dict[str, dict[str, str]], nodes: dic
 def _check_words(src: "Source", code: str, messages: dict[str, dict[str, str]], nodes: dict[str, Node]) -> None:
     """No word chooses two options of one menu in this language; number words are one to nine."""
     table = messages.get(code, {})
-    numbers = [w for w in table.get("keyword.numbers", "").split(",") if w.strip()]
+    numbers = number_words(table.get("keyword.numbers", ""))
     if "keyword.numbers" in table and len(numbers) != 9:
-        src.error(src.data, "bad-value", f"keyword.numbers: needs the words for one to nine, in order "
-                  f"({len(numbers)} given)", "keyword.numbers")
+        src.error(src.data, "bad-value", f"keyword.numbers: needs the words for one to nine, in order, other "
+                  f"spellings after a slash ({len(numbers)} given)", "keyword.numbers")
     for node in nodes.values():
         owner: dict[str, str] = {}
         for opt in node.options:
@@ -109,7 +112,7 @@ def check_translation(src: "Source", code: str, messages: dict[str, dict[str, st
         if mid not in table and not mid.endswith(".words") and mid not in ("keyword.stop", "keyword.start", "keyword.help", "keyword.forget", "keyword.numbers"):
             src.warn(None, "missing-translation", f"{mid}: not translated yet; callers get the English text")
     for mid, text in table.items():
-        if mid.startswith("name.") and mid.split(".")[1] in resources:
+        if (mid.startswith("name.") and mid.split(".")[1] in resources) or mid in WEEKDAY_IDS:
             continue
         if mid not in english:
             src.warn(src.data, "unknown-message", f"{mid}: English has no message with this id (a typo?)", mid)
@@ -137,6 +140,28 @@ def _check_meta(src: "Source") -> None:
         src.error(meta, "bad-value", "_meta reviewed must be a date like 2026-12-01", "reviewed")
 
 
+def check_twilio(src: "Source", item: dict, code: str, voice: "Voice | None", speech: str | None) -> None:
+    """A language's voice, <Say> language and speech language are ones Twilio lists (hotline.twilio_lists)."""
+    known = twilio_lists.lists()
+    where = item.get("voice") if isinstance(item.get("voice"), dict) else item
+    if voice is not None and voice.say not in known["say_language"]:
+        src.error(where, "twilio-say-language", f"voice of '{code}': Twilio's <Say> has no language '{voice.say}' "
+                  f"(for example {', '.join(sorted(c for c in known['say_language'] if c[:2] == voice.say[:2])) or 'none close'})",
+                  "say")
+    if voice is not None and voice.name is not None:
+        if voice.name not in known["say_voice"]:
+            close = sorted(v for v in known["say_voice"] if v.split("-")[0] == voice.name.split("-")[0])
+            src.error(where, "twilio-voice", f"voice of '{code}': Twilio has no voice '{voice.name}'"
+                      + (f" (it has {', '.join(close)})" if close else ""), "name")
+        elif voice.name.startswith("Google.") and not voice.name.startswith(f"Google.{voice.say}-"):
+            src.error(where, "twilio-voice", f"voice of '{code}': {voice.name} speaks another language than "
+                      f"'{voice.say}'", "name")
+    if speech is not None and speech not in known["gather_language"]:
+        close = sorted(c for c in known["gather_language"] if c.split("-")[0] == speech.split("-")[0])
+        src.error(item, "twilio-speech-language", f"speech of '{code}': Twilio's speech recognition has no "
+                  f"language '{speech}'" + (f" (it has {', '.join(close)})" if close else ""), "speech")
+
+
 def audio_dir(root: Path, code: str) -> Path:
     """Where recorded or rendered audio for a language lives."""
     return Path(root) / "prompts" / "audio" / code
@@ -158,6 +183,53 @@ def check_keywords(src: "Source", languages: list[Language]) -> None:
                 src.error(None, "duplicate-keyword",
                           f"keyword '{word}' of '{lang.code}' is also a keyword of '{owner[key]}'")
             owner.setdefault(key, lang.code)
+
+
+def _meanings(code: str, table: dict[str, str], nodes: dict[str, Node]) -> dict[str, str]:
+    """What each (normalized) word means in one language: a number, a topic or a menu command."""
+    found: dict[str, str] = {}
+    for i, spellings in enumerate(number_words(table.get("keyword.numbers", ""))):
+        for word in spellings:
+            found.setdefault(normalize(word), f"the number {i + 1}")
+    for kind in ("menu", "languages", "more"):
+        for word in table.get(f"keyword.{kind}", "").split(","):
+            if word.strip():
+                found.setdefault(normalize(word), f"the command {kind.upper()}")
+    for node in nodes.values():
+        for opt in node.options:
+            for word in list(opt.words) + table.get(f"{opt.goto}.words", "").split(","):
+                if word.strip():
+                    found.setdefault(normalize(word), f"the topic '{opt.goto}'")
+    return found
+
+
+def check_meanings(src: "Source", sources: dict, languages: list[Language], messages: dict[str, dict[str, str]],
+                   nodes: dict[str, Node]) -> None:
+    """One word, one meaning: a language's keyword is no other language's number, topic or command word, and a
+    STOP, START, HELP or ERASE word is the same command in every language that has it (compared as texts are
+    read: after hotline.text.normalize, which folds accents and the Arabic keyboard's letters)."""
+    items = (src.data or {}).get("languages") if isinstance(src.data, dict) else None
+    meanings = {lang.code: _meanings(lang.code, messages.get(lang.code, {}), nodes) for lang in languages}
+    for i, lang in enumerate(languages):
+        where = items[i] if isinstance(items, list) and i < len(items) and isinstance(items[i], dict) else None
+        for word in lang.keywords:
+            key = normalize(word)
+            for other, words in meanings.items():
+                if other != lang.code and key in words:
+                    src.error(where, "two-meanings", f"keyword '{word}' of '{lang.code}' is {words[key]} in "
+                              f"'{other}': a family texting it there would be switched to '{lang.code}'", "keywords")
+    commands: dict[str, tuple[str, str]] = {}
+    for lang in languages:
+        table, rel = messages.get(lang.code, {}), "prompts/en.yaml" if lang.code == SOURCE_LANGUAGE else f"translations/{lang.code}.yaml"
+        for kind in ("stop", "start", "help", "forget"):
+            for word in table.get(f"keyword.{kind}", "").split(","):
+                key = normalize(word)
+                if not key:
+                    continue
+                seen = commands.setdefault(key, (kind, lang.code))
+                if seen[0] != kind and rel in sources:
+                    sources[rel].error(sources[rel].data, "two-meanings", f"keyword.{kind}: '{word.strip()}' is "
+                                       f"{seen[0].upper()} in '{seen[1]}'", f"keyword.{kind}")
 
 
 def audio_files(root: Path, languages: list[Language]) -> dict[str, frozenset[str]]:

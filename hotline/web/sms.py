@@ -15,7 +15,8 @@ bp = Blueprint("sms", __name__)
 def fallback(catalog) -> MessagingResponse:
     """The text sent when something inside failed: the Welcome Center number, in the first two languages."""
     response = MessagingResponse()
-    response.message("\n".join(fill(catalog, lang.code, "sms", "fallback") for lang in catalog.languages[:2]))
+    response.message("\n".join(sms.written(catalog, lang.code, fill(catalog, lang.code, "sms", "fallback"))
+                               for lang in catalog.languages[:2]))
     return response
 
 

@@ -21,7 +21,6 @@ bp.after_request(protect_headers)
 @bp.context_processor
 def page_helpers() -> dict:
     return {"csrf_token": csrf_token, "csp_nonce": csp_nonce}
-RTL = {"ar", "ps", "prs"}
 TIMES = {   # what the simulator's "time of day" means, in the Welcome Center's time zone (a holiday: its date)
     "after hours": dt.time(21, 0),
     "open hours": dt.time(10, 0),
@@ -64,7 +63,7 @@ def stats_csv():
 def simulator():
     """A phone on the screen: text the hotline, or call it, exactly as a family would."""
     catalog = hotline().catalog
-    return render_template("simulator.html", languages=catalog.languages, rtl=RTL,
+    return render_template("simulator.html", languages=catalog.languages,
                            session=secrets.token_hex(4), times=list(TIMES))
 
 
@@ -97,7 +96,7 @@ def simulator_sms():
     data = request.get_json(silent=True) or {}
     response, done = sms.answer(_number(str(data.get("session", ""))), str(data.get("body", ""))[:1600],
                                 lang=data.get("lang") or None)
-    return jsonify(twiml=str(response), lang=done.lang, rtl=done.lang in RTL,
+    return jsonify(twiml=str(response), lang=done.lang, rtl=hotline().catalog.language(done.lang).rtl,
                    replies=[{"text": r.text, "segments": r.segments, "encoding": r.encoding} for r in done.replies])
 
 
@@ -108,7 +107,7 @@ def simulator_voice():
     number, when = _number(str(data.get("session", ""))), _when(str(data.get("when", "")))
     action = str(data.get("action") or "")
     if not action:   # the simulator's number is its own, as a carrier would attest
-        document = voice.call(number, "+18605550000", now=when, attested=True)
+        document = voice.call(number, now=when, attested=True)
     elif urlparse(action).path == "/voice/forwarded":      # the simulated Welcome Center does not answer
         document = voice.not_answered(number)
     else:

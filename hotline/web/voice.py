@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 
-from hotline import voice
+from hotline import callers, voice
 from hotline.sessions import DOWN, LANGUAGE_TTL, Changes
 from hotline.stats import counts_for
 from hotline.web import hotline, note
@@ -22,24 +22,40 @@ def _hours(now):
     return schedule.is_open(now), schedule.next_open(now)
 
 
-def call(number: str, to: str, now=None, call_sid: str = "", attested: bool = False) -> str:
+def _caller(number: str, call_sid: str) -> tuple[str, bool]:
+    """The keyed hash a call is kept under, and whether its caller ID is withheld: every withheld caller is a
+    stranger of their own (their call's id), never one shared 'anonymous'."""
+    app = hotline()
+    if callers.withheld(number):
+        return app.store.caller(f"withheld call {call_sid}"), True
+    return app.store.caller(number), False
+
+
+def _caller_id() -> str | None:
+    """The hotline's own number, shown when a call is forwarded or connected (HOTLINE_PHONE_NUMBER)."""
+    numbers = hotline().settings.phone_numbers
+    return numbers[0] if numbers else None
+
+
+def call(number: str, now=None, call_sid: str = "", attested: bool = False) -> str:
     """A new call, counted and noted: forwarded while open, else the hotline (webhook and simulator)."""
     app = hotline()
     now = now or current_app.config["HOTLINE_CLOCK"]()
     day, retry = app.today(), app.store.retry_field("voice", call_sid, "start") if call_sid else ""
-    who = app.store.caller(number)
+    who, withheld = _caller(number, call_sid)
     is_open, opens = _hours(now)
     if is_open and app.catalog.schedule.forward_to:
         note(outcome="forwarded")
         app.store.commit(who, Changes(counts=counts_for("voice", None, outcomes=["forwarded"])), day=day)
-        return str(voice.forward(app.catalog.schedule.forward_to, to))
+        return str(voice.forward(app.catalog.schedule.forward_to, _caller_id()))
     loaded = app.store.load(who, "voice", retry=retry, day=day,
                             counts=tuple(counts_for("voice", None, outcomes=["rate limited"])))
     if loaded.limited:
         note(outcome="rate limited")
         return str(voice.hang_up())
-    turn = voice.start(app.catalog, loaded.lang, after_hours=not is_open, attested=attested)
-    document = voice.document(app.catalog, turn, opens)
+    turn = voice.start(app.catalog, None if withheld else loaded.lang, after_hours=not is_open,
+                       attested=attested and not withheld, withheld=withheld)
+    document = voice.document(app.catalog, turn, opens, _caller_id())
     if loaded.replay is not None:          # Twilio asked again: the same answer, counted once
         note(outcome="retry")
         return document
@@ -54,20 +70,21 @@ def call(number: str, to: str, now=None, call_sid: str = "", attested: bool = Fa
 def incoming():
     """Answer a call: the Welcome Center while it is open, else the hotline in the caller's language."""
     form = request.form
-    return twiml(call(form.get("From", ""), form.get("To", ""), call_sid=form.get("CallSid", ""),
+    return twiml(call(form.get("From", ""), call_sid=form.get("CallSid", ""),
                       attested=voice.verified(form.get("StirVerstat"))))
 
 
-def not_answered(number: str, attested: bool = False) -> str:
+def not_answered(number: str, attested: bool = False, call_sid: str = "") -> str:
     """The Welcome Center did not answer (or was busy): the hotline menu (webhook and simulator)."""
     app = hotline()
-    who = app.store.caller(number)
+    who, withheld = _caller(number, call_sid)
     loaded = app.store.load(who, "voice", limit=False)
-    turn = voice.start(app.catalog, loaded.lang, attested=attested)
+    turn = voice.start(app.catalog, None if withheld else loaded.lang, attested=attested and not withheld,
+                       withheld=withheld)
     note(outcome="not answered", lang=turn.state.lang, node=turn.state.node)
     app.store.commit(who, Changes(counts=counts_for("voice", None, outcomes=["not answered"], new=False)),
                      day=app.today())
-    return voice.document(app.catalog, turn)
+    return voice.document(app.catalog, turn, None, _caller_id())
 
 
 @bp.post("/forwarded")
@@ -75,14 +92,15 @@ def forwarded():
     """After ringing the Welcome Center: done if answered, else the hotline menu."""
     if request.form.get("DialCallStatus") in ANSWERED:
         return twiml(voice.hang_up())
-    return twiml(not_answered(request.form.get("From", ""), voice.verified(request.form.get("StirVerstat"))))
+    form = request.form
+    return twiml(not_answered(form.get("From", ""), voice.verified(form.get("StirVerstat")), form.get("CallSid", "")))
 
 
 def prompt(number: str, args, digits: str | None, speech: str | None, now=None, call_sid: str = "") -> str:
     """What the caller pressed or said at a prompt, written, counted and noted (webhook and simulator)."""
     app = hotline()
     now = now or current_app.config["HOTLINE_CLOCK"]()
-    day, who = app.today(), app.store.caller(number)
+    day, (who, _) = app.today(), _caller(number, call_sid)
     retry = app.store.retry_field("voice", call_sid, args.get("s", ""), args.get("back", ""), digits or "",
                                   speech or "") if call_sid else ""
     loaded = app.store.load(who, "voice", limit=False, retry=retry) if retry else None
@@ -90,7 +108,7 @@ def prompt(number: str, args, digits: str | None, speech: str | None, now=None, 
     _, opens = _hours(now) if turn.state.after_hours else (False, None)
     if loaded is not None and loaded.replay is not None:   # Twilio asked again: the same answer, done once
         note(outcome="retry")
-        return voice.document(app.catalog, turn, opens)
+        return voice.document(app.catalog, turn, opens, _caller_id())
     events = {e.name for e in turn.events}
     language = turn.state.lang if "language" in events else None
     changes = Changes(counts=counts_for("voice", language, turn.events, new=False))
@@ -100,13 +118,13 @@ def prompt(number: str, args, digits: str | None, speech: str | None, now=None, 
         changes.sets.append(app.callbacks.entry(number, turn.state.lang or "en", now))
     if "forget" in events:
         changes.deletes += app.store.everything(who)
-    document = voice.document(app.catalog, turn, opens)
+    document = voice.document(app.catalog, turn, opens, _caller_id())
     if retry and loaded is not None and loaded.ok and "forget" not in events:   # after ERASE nothing is kept
         changes.sets.append(app.store.call_steps(who, loaded, retry))
     stored = app.store.commit(who, changes, channel="voice", day=day)
     if stored == DOWN and events & {"callback", "forget"}:   # never confirm what was not stored
         turn = voice.undone(turn.state)
-        document = voice.document(app.catalog, turn, opens)
+        document = voice.document(app.catalog, turn, opens, _caller_id())
     note(lang=turn.state.lang, node=turn.state.node, outcome="end" if turn.end else "prompt",
          events=[e.name for e in turn.events], stored=stored)
     return document
