@@ -7,7 +7,7 @@ import logging
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from hotline import detect, logs
+from hotline import detect, logs, texting, twilio_rest
 from hotline.callbacks import Callbacks
 from hotline.content import Catalog
 from hotline.content.keeper import Keeper, start_catalog
@@ -51,7 +51,9 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None, store: Sto
     if settings.public_url is None:   # behind one proxy hop: its scheme and host, never who the client is
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=0, x_proto=1, x_host=1)
     app.config["HOTLINE_CLOCK"] = clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
-    app.extensions["hotline"] = Hotline(settings, keeper, store, Callbacks(store, settings.keys.callbacks), clock=clock)
+    rest = twilio_rest.client(settings) if settings.texting else None   # one REST client, built once
+    app.extensions["hotline"] = Hotline(settings, keeper, store, Callbacks(store, settings.keys.callbacks), clock=clock,
+                                        texter=texting.sender(rest, settings.phone_numbers[0]) if rest else None)
     app.before_request(start_request)
     app.after_request(log_request)
     for blueprint in (sms.bp, voice.bp, health.bp, audio.bp, staff.bp):
@@ -65,6 +67,8 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None, store: Sto
 def _warn_about(settings: Settings, store: Store) -> None:
     if not settings.twilio_auth_token:
         log.warning("TWILIO_AUTH_TOKEN is not set: every webhook will answer 403 until it is")
+    for notice in twilio_rest.notices(settings):
+        log.warning(notice)
     if settings.redis_url is None:
         log.warning("REDIS_URL is not set: using the embedded in-process store, which is for trying "
                     "the hotline out, not for production (it forgets everything on restart)")
@@ -76,3 +80,4 @@ def _warn_about(settings: Settings, store: Store) -> None:
     if settings.redis_url is not None and store.health() == "ok" and store.persistence() == "none":
         log.warning("Redis keeps nothing on disk (no AOF, no RDB snapshots): a restart forgets every STOP. "
                     "Turn on persistence (appendonly yes) for production; see the README")
+

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from hotline.content.catalog import Catalog
 from hotline.content.rules import audio_dir
-from hotline.engine import (CALLBACK, CALLBACK_DONE, CONNECT, ERASE, FORGOTTEN, GOODBYE, LANGUAGES, MAIN, UNDONE, Screen,
-                            language_pages)
+from hotline.engine import (CALLBACK, CALLBACK_DONE, CONNECT, ERASE, FORGOTTEN, GOODBYE, LANGUAGES, MAIN, TEXT_OUTCOMES,
+                            UNDONE, Screen, language_pages)
 from hotline.render import Part, fill, parts
 from hotline.when import opening_words
 
@@ -60,9 +60,10 @@ def script(catalog: Catalog, code: str) -> list[Part]:
     screens += [Screen(CONNECT, target=rid) for node in catalog.nodes.values() if node.connect for rid in node.resources]
     found: list[Part] = []
     for screen in screens:
-        found += parts(catalog, code, "voice", screen, after_hours=True)
+        found += parts(catalog, code, "voice", screen, after_hours=True, texting=True)
     found += parts(catalog, code, "voice", Screen(MAIN), after_hours=True, withheld=True)   # a hidden number
-    found += [Part(fill(catalog, code, "voice", notice), code, "notice", notice) for notice in ("unclear", "greeting", UNDONE)]
+    notices = ("unclear", "greeting", UNDONE) + tuple(f"textme.{outcome}" for outcome in TEXT_OUTCOMES)
+    found += [Part(fill(catalog, code, "voice", notice), code, "notice", notice) for notice in notices]
     for page in range(language_pages(catalog, "voice")):
         found += [p for p in parts(catalog, code, "voice", Screen(LANGUAGES, page=page)) if p.lang == code]
     schedule = catalog.schedule

@@ -60,7 +60,10 @@ def serve(port: int | None, host: str) -> None:
 @CONTENT_DIR
 def check(strict: bool, content_dir: Path | None) -> None:
     """Validate all content; one line per problem as file:line: message."""
-    root = _content_root(content_dir)
+    from hotline import twilio_rest
+
+    settings = _settings()
+    root = content_dir or settings.content_dir
     catalog, problems = load(root, keep_errors=True)
     if catalog is not None:
         from hotline.lint import sms_problems
@@ -68,6 +71,8 @@ def check(strict: bool, content_dir: Path | None) -> None:
         problems = sorted(problems + sms_problems(catalog))
     for problem in problems:
         click.echo(str(problem))
+    for notice in twilio_rest.notices(settings):   # the environment, not the content: never an error
+        click.echo(f"note: {notice}")
     kinds = Counter(p.severity for p in problems)
     languages = len(catalog.languages) if catalog else 0
     messages = len(catalog.messages.get("en", {})) if catalog else 0
@@ -280,6 +285,46 @@ def chat(number: str, lang: str | None, as_json: bool) -> None:
             else:
                 click.echo(reply.text)
             click.echo("")
+
+
+@main.command()
+@click.option("--older-than", "older_than", default=None, metavar="DURATION",
+              help="Delete records older than this, e.g. 24h or 7d (default: $HOTLINE_TWILIO_RETENTION).")
+@click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")
+@click.option("--every", default=None, metavar="DURATION",
+              help="Keep running, once every DURATION (e.g. 1h): for a Procfile clock process.")
+@click.option("--retry-wait", type=click.FloatRange(0, 600), default=20.0, show_default=True,
+              help="Seconds before records Twilio cannot delete yet (error 20009) are tried again.")
+def purge(older_than: str | None, dry_run: bool, every: str | None, retry_wait: float) -> None:
+    """Delete Twilio's records of the hotline's texts and calls older than the retention (counts only)."""
+    import datetime as dt
+    import signal
+    import time
+
+    from hotline import twilio_rest
+    from hotline.purge import Purge
+    from hotline.settings import duration
+
+    settings = _settings()
+    if not settings.twilio_rest or not settings.phone_numbers:
+        raise click.ClickException(twilio_rest.notices(settings)[0])
+    try:
+        age = duration(older_than, "--older-than") if older_than else settings.twilio_retention
+        interval = duration(every, "--every") if every else None
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    if age is None:
+        raise click.ClickException("say how old a record must be to go: --older-than 24h, or set "
+                                   "HOTLINE_TWILIO_RETENTION (Twilio keeps records until they are deleted)")
+    purger = Purge(twilio_rest.client(settings), settings.phone_numbers, retry_wait=retry_wait)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))   # a clock process stopped between runs: a clean exit
+    while True:
+        report = purger.run(dt.datetime.now(dt.timezone.utc) - age, dry_run=dry_run)
+        for line in report.lines():
+            click.echo(line)
+        if interval is None:
+            sys.exit(0 if report.ok else 1)
+        time.sleep(interval.total_seconds())
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from typing import Literal
 import orjson
 
 from hotline.content.catalog import Catalog, Node
-from hotline.engine_constants import CALLBACK_DIGIT, ERASE_DIGIT, MORE_LANGUAGES_DIGIT
+from hotline.engine_constants import CALLBACK_DIGIT, ERASE_DIGIT, MORE_LANGUAGES_DIGIT, TEXT_ME_DIGIT
 from hotline.text import normalize
 from hotline.vocabulary import vocabulary
 
@@ -25,6 +25,8 @@ CONNECT = "connect"            # on a call: ring the organization just read out
 ERASE = "erase"                # on a call: what ERASE deletes, then confirm
 FORGOTTEN = "forgotten"        # everything kept for the number was deleted
 UNDONE = "not_done"            # a notice: what the caller asked could not be stored, so it was not done
+TEXT_ME = "textme"             # on a call: text the caller the numbers of the topic just heard (done by the view)
+TEXT_OUTCOMES = ("sent", "again", "failed", "optout", "withheld")   # what the caller is told: textme.<outcome>
 LANGUAGE_PAGE = 8              # languages offered per page of the call's language menu
 STATE_VERSION = 1
 SILENCE_LIMIT = 2   # silent prompts in a row before a call ends politely
@@ -46,6 +48,9 @@ class State:
     after_hours: bool = False
     verified: bool = False   # a call whose caller ID the carrier attested: only then is a number's past used
     withheld: bool = False   # a call with no caller ID: nothing is kept for it, so no call-back and no erase
+    texting: bool = False    # a call the hotline can text the numbers it heard to (Twilio's REST API is set up)
+    texted: str = ""         # on a call: the topics whose numbers were texted, space-separated (one text each)
+    brief: bool = False      # by text: reading a topic's numbers alone (texted after a call), so MORE goes on
     version: int = STATE_VERSION
 
     def as_dict(self) -> dict:
@@ -76,7 +81,8 @@ class State:
             return None
         ok = (state.channel == channel and isinstance(state.node, str) and isinstance(state.page, int)
               and isinstance(state.misses, int) and isinstance(state.turns, int) and isinstance(state.verified, bool)
-              and isinstance(state.withheld, bool)
+              and isinstance(state.withheld, bool) and isinstance(state.texting, bool)
+              and isinstance(state.texted, str) and isinstance(state.brief, bool)
               and (state.lang is None or isinstance(state.lang, str)))
         return state if ok else None
 
@@ -97,7 +103,8 @@ class Screen:
     node: str
     notices: tuple[str, ...] = ()
     page: int = 0
-    target: str = ""   # the resource a CONNECT screen rings
+    target: str = ""   # the resource a CONNECT screen rings, the topic a TEXT_ME screen texts
+    brief: bool = False   # a topic without its text: by text, its name and numbers; on a call, what to press next
 
 
 @dataclass(frozen=True)
@@ -136,7 +143,7 @@ def step(catalog: Catalog, state: State, event: Input) -> Turn:
 
 
 def _show(state: State, node: str, *events: Event, notices: tuple[str, ...] = ()) -> Turn:
-    new = replace(state, node=node, page=0, misses=0)
+    new = replace(state, node=node, page=0, misses=0, brief=False)
     return Turn((Screen(node, notices),), new, events)
 
 
@@ -190,12 +197,12 @@ def language_pages(catalog: Catalog, channel: str) -> int:
 
 
 def _repeat(catalog: Catalog, state: State, _: Input) -> Turn:
-    return Turn((Screen(state.node, page=state.page),), replace(state, misses=0), (Event("repeat"),))
+    return Turn((Screen(state.node, page=state.page, brief=state.brief),), replace(state, misses=0), (Event("repeat"),))
 
 
 def _more(catalog: Catalog, state: State, _: Input) -> Turn:
     new = replace(state, page=state.page + 1, misses=0)
-    return Turn((Screen(state.node, page=new.page),), new, (Event("more"),))
+    return Turn((Screen(state.node, page=new.page, brief=state.brief),), new, (Event("more"),))
 
 
 def _silence(catalog: Catalog, state: State, _: Input) -> Turn:
@@ -236,6 +243,8 @@ def _choose(catalog: Catalog, state: State, event: Input) -> Turn:
         return _show(state, CALLBACK, Event("topic", CALLBACK))
     if keeps and said == ERASE_DIGIT:
         return _show(state, ERASE, Event("topic", ERASE))
+    if state.channel == "voice" and state.texting and node.resources and node.id != MAIN and said == TEXT_ME_DIGIT:
+        return _text_me(state, node.id)
     if state.channel == "voice" and node.connect and said.isdigit() and 1 <= int(said) <= len(node.resources):
         rid = node.resources[int(said) - 1]
         return Turn((Screen(CONNECT, target=rid),), replace(state, misses=0), (Event("connect", rid),))
@@ -246,6 +255,23 @@ def _choose(catalog: Catalog, state: State, event: Input) -> Turn:
         menu = node.id if node.options else MAIN
         return _show(state, menu, Event("unclear"), notices=("unclear",))
     return _show(state, target, Event("topic", target))
+
+
+def _text_me(state: State, topic: str) -> Turn:
+    """The caller asked for this topic's numbers by text: once a topic a call, never to a hidden number."""
+    if state.withheld:
+        return texted(state, topic, "withheld")
+    if topic in state.texted.split():
+        return texted(state, topic, "again")
+    return Turn((Screen(TEXT_ME, target=topic),), replace(state, misses=0))
+
+
+def texted(state: State, topic: str, outcome: str) -> Turn:
+    """After a TEXT_ME screen, with what came of it (one of TEXT_OUTCOMES): the caller is told, and is back in the
+    topic with what to press next."""
+    done = f"{state.texted} {topic}".strip() if outcome == "sent" else state.texted
+    new = replace(state, node=topic, page=0, misses=0, brief=False, texted=done)
+    return Turn((Screen(topic, notices=(f"textme.{outcome}",), brief=True),), new, (Event("textme", outcome),))
 
 
 def _callback(catalog: Catalog, state: State, said: str) -> Turn:

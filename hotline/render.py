@@ -9,7 +9,7 @@ from hotline.content.catalog import PLACEHOLDER, Catalog, Channel
 from hotline.content.memo import per_catalog
 from hotline.engine import (CALLBACK, CALLBACK_DONE, CONNECT, ERASE, FORGOTTEN, GOODBYE, LANGUAGES, MAIN, Screen,
                             language_page, language_pages)
-from hotline.engine_constants import CALLBACK_DIGIT, ERASE_DIGIT, MORE_LANGUAGES_DIGIT
+from hotline.engine_constants import CALLBACK_DIGIT, ERASE_DIGIT, MORE_LANGUAGES_DIGIT, TEXT_ME_DIGIT
 
 
 @dataclass(frozen=True)
@@ -50,20 +50,21 @@ def fill(catalog: Catalog, lang: str, channel: Channel, msg_id: str, **params: s
 
 
 def parts(catalog: Catalog, lang: str, channel: Channel, screen: Screen, *, after_hours: bool = False,
-          withheld: bool = False, **params: str) -> list[Part]:
-    """Everything a screen says, in order: notices, body, listings, options, footer."""
-    return list(_parts(catalog, lang, channel, screen, after_hours, withheld, tuple(sorted(params.items()))))
+          withheld: bool = False, texting: bool = False, **params: str) -> list[Part]:
+    """Everything a screen says, in order: notices, body, listings, options, footer. texting: on a call, a topic
+    that lists organizations offers to text their numbers."""
+    return list(_parts(catalog, lang, channel, screen, (after_hours, withheld, texting), tuple(sorted(params.items()))))
 
 
 @per_catalog(maxsize=4096)
-def _parts(catalog: Catalog, lang: str, channel: Channel, screen: Screen, after_hours: bool, withheld: bool,
+def _parts(catalog: Catalog, lang: str, channel: Channel, screen: Screen, flags: tuple[bool, bool, bool],
            param_items: tuple[tuple[str, str], ...]) -> tuple[Part, ...]:
-    """parts(), computed once per catalog, language, screen and parameters."""
-    return tuple(_compose(catalog, lang, channel, screen, after_hours, withheld, **dict(param_items)))
+    """parts(), computed once per catalog, language, screen, call flags and parameters."""
+    return tuple(_compose(catalog, lang, channel, screen, *flags, **dict(param_items)))
 
 
 def _compose(catalog: Catalog, lang: str, channel: Channel, screen: Screen, after_hours: bool, withheld: bool,
-             **params: str) -> list[Part]:
+             texting: bool, **params: str) -> list[Part]:
 
     def part(msg_id: str, kind: str = "body", code: str = lang, **extra: str) -> Part:
         return Part(fill(catalog, code, channel, msg_id, **params, **extra), code, kind, msg_id)
@@ -76,17 +77,23 @@ def _compose(catalog: Catalog, lang: str, channel: Channel, screen: Screen, afte
     if screen.node == CONNECT:
         return found + [part("connect", name=catalog.resource_name(lang, screen.target, channel))]
     node = catalog.nodes[screen.node]
-    found.append(part(node.id))
-    connect = node.connect and channel == "voice"
+    voice = channel == "voice"
+    options = [part("option", "option", digit=opt.digit, label=catalog.text(lang, f"{opt.goto}.label", channel))
+               for opt in node.options]
+    if screen.brief and voice:   # the numbers were just texted: what can be pressed next
+        return found + options + [part("footer", "footer")]
+    found.append(Part(catalog.text(lang, f"{node.id}.label", channel), lang) if screen.brief else part(node.id))
+    connect = node.connect and voice
     for position, rid in enumerate(node.resources, start=1):
         name = catalog.resource_name(lang, rid, channel)
         phone = (". " if channel == "voice" else ", ").join(
             phone_text(number, channel) for number in catalog.resources[rid].phones)
         template = "listing.connect" if connect else "listing"
         found.append(part(template, "listing", name=name, phone=phone, digit=str(position)))
-    for opt in node.options:
-        found.append(part("option", "option", digit=opt.digit, label=catalog.text(lang, f"{opt.goto}.label", channel)))
-    if node.id == MAIN and channel == "voice":
+    found += options
+    if voice and texting and not withheld and node.resources and node.id != MAIN:
+        found.append(part("textme.offer", "option", digit=TEXT_ME_DIGIT))
+    if node.id == MAIN and voice:
         if withheld:   # nothing is kept for a hidden number: nothing to erase, no number to call back
             found += [part("callback.withheld", "notice")] if after_hours else []
         else:

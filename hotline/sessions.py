@@ -313,10 +313,11 @@ class Store:
             sets.append((self.key("lang", who), state.lang, LANGUAGE_TTL))
         return sets
 
-    def call_steps(self, who: str, loaded: Loaded, retry: str) -> tuple[str, str, int]:
+    def call_steps(self, who: str, loaded: Loaded, retry: str, done: str = "") -> tuple[str, str, int]:
         """The key that keeps which steps of a call were answered, for Twilio's retries: the step, not its TwiML,
-        which its URL makes again (a call keeps its place in its URLs)."""
-        return self.key("voice", who), record(None, self._replies(loaded, retry, "")), RETRY_TTL
+        which its URL makes again (a call keeps its place in its URLs), with what a step did outside the call
+        (done: whether the numbers were texted), so that a retry says the same and does not do it again."""
+        return self.key("voice", who), record(None, self._replies(loaded, retry, done)), RETRY_TTL
 
     @staticmethod
     def _replies(loaded: Loaded | None, retry: str, reply: str | None) -> list:

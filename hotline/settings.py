@@ -1,7 +1,9 @@
 """One frozen settings object, read from the environment in one place."""
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 import secrets
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -27,6 +29,20 @@ class SettingsError(ValueError):
     """The environment cannot describe a working hotline."""
 
 
+TWILIO_API_URL = "https://api.twilio.com"
+_DURATION = re.compile(r"\s*(\d+)\s*(s|m|h|d|w)\s*")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def duration(text: str, name: str = "duration") -> dt.timedelta:
+    """A length of time as staff write it: 90s, 30m, 24h, 7d, 2w (a whole number and one unit)."""
+    match = _DURATION.fullmatch(text or "")
+    if match is None or int(match.group(1)) == 0:
+        raise SettingsError(f"{name}: '{text}' is not a length of time; write a whole number and a unit, "
+                            "like 24h, 7d or 30m (s, m, h, d, w)")
+    return dt.timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the hotline reads from its environment."""
@@ -42,6 +58,19 @@ class Settings:
     rate_per_number: int = 20      # texts or calls from one number in a minute before no reply
     rate_per_minute: int = 1200    # replies of the whole hotline in a minute (a flood or SMS pumping)
     phone_numbers: tuple[str, ...] = ()   # the hotline's own numbers (E.164): caller ID, sender, what purge deletes
+    twilio_account_sid: str | None = None      # the account whose REST API texts callers and purges records
+    twilio_api_url: str = TWILIO_API_URL       # Twilio's REST API (a local stand-in in tests)
+    twilio_retention: dt.timedelta | None = None   # how long Twilio keeps the hotline's records before purge
+
+    @property
+    def twilio_rest(self) -> bool:
+        """Whether the hotline can use Twilio's REST API: an account and its auth token."""
+        return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+    @property
+    def texting(self) -> bool:
+        """Whether the hotline can text a caller: the REST API and a number of its own to send from."""
+        return self.twilio_rest and bool(self.phone_numbers)
 
     @property
     def keys(self) -> Keys:
@@ -90,8 +119,19 @@ class Settings:
             if not _e164(number):
                 raise SettingsError(f"HOTLINE_PHONE_NUMBER: '{number}' is not a phone number in E.164 form, "
                                     "like +18605550000 (several are separated by commas)")
+        account = env.get("TWILIO_ACCOUNT_SID") or None
+        if account and not re.fullmatch(r"AC[0-9a-fA-F]{32}", account):
+            raise SettingsError(f"TWILIO_ACCOUNT_SID: '{account[:6]}...' is not an account SID (AC and 32 hexadecimal "
+                                "characters, from the Twilio Console)")
+        api_url = (env.get("HOTLINE_TWILIO_API_URL") or TWILIO_API_URL).rstrip("/")
+        if not api_url.startswith(("http://", "https://")):
+            raise SettingsError("HOTLINE_TWILIO_API_URL must start with https:// (or http:// for a local stand-in)")
+        retention = env.get("HOTLINE_TWILIO_RETENTION") or None
         kwargs = dict(
             phone_numbers=phones,
+            twilio_account_sid=account,
+            twilio_api_url=api_url,
+            twilio_retention=duration(retention, "HOTLINE_TWILIO_RETENTION") if retention else None,
             twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or None,
             redis_url=redis_url,
             content_dir=Path(env.get("HOTLINE_CONTENT_DIR") or PROJECT_ROOT),

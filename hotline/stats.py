@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from hotline.sessions import Store, day_key
 
 COUNTED_OUTCOMES = {"opted out", "rate limited", "degraded", "help", "forgotten", "callback", "forwarded",
-                    "not answered", "connect", "not stored, told so", "ignored sender"}
+                    "not answered", "connect", "not stored, told so", "ignored sender", "numbers texted",
+                    "numbers not texted"}
 EVENT_OUTCOMES = {"callback", "connect", "forget"}   # engine events that are outcomes worth counting
 
 
@@ -24,6 +25,7 @@ def counts_for(channel: str, lang: str | None, events=(), outcomes=(), new: bool
     fields += [f"topic:{e.value}" for e in events if e.name == "topic" and e.value != "main"]
     outcomes = list(outcomes) + [("forgotten" if e.name == "forget" else e.name)
                                  for e in events if e.name in EVENT_OUTCOMES]
+    outcomes += [("numbers texted" if e.value == "sent" else "numbers not texted") for e in events if e.name == "textme"]
     fields += [f"outcome:{o}" for o in outcomes if o in COUNTED_OUTCOMES]
     return fields
 

@@ -41,13 +41,14 @@ def verified(stir_verstat: str | None) -> bool:
 
 
 def start(catalog: Catalog, remembered: str | None, after_hours: bool = False, attested: bool = False,
-          withheld: bool = False) -> Turn:
+          withheld: bool = False, texting: bool = False) -> Turn:
     """The first turn of a call: the caller's remembered language, else the language choice. Caller ID is
     easily spoofed, so a number's past is used only when the carrier attested it: otherwise a remembered
     number and a stranger hear the very same first answer."""
     usable = remembered if attested else None
     known = usable if usable and any(l.code == usable for l in catalog.offered("voice")) else None
-    state = State(channel="voice", lang=known, after_hours=after_hours, verified=attested, withheld=withheld)
+    state = State(channel="voice", lang=known, after_hours=after_hours, verified=attested, withheld=withheld,
+                  texting=texting)
     turn = step(catalog, state, Input("start", known or ""))
     return with_notice(turn, "closed") if after_hours and known else turn
 
@@ -99,14 +100,14 @@ def _spoken(catalog: Catalog, turn: Turn, opens: dt.datetime | None) -> list[tup
     for screen in turn.screens:
         if opens is None and "closed" in screen.notices:
             screen = replace(screen, notices=tuple(n for n in screen.notices if n != "closed"))
+        flags = {"after_hours": turn.state.after_hours, "withheld": turn.state.withheld, "texting": turn.state.texting}
         for code in (codes if turn.end or screen.node != LANGUAGES else codes[:1]):
             words = opening_words(catalog, code, opens) if opens else {}
-            mine = parts(catalog, code, "voice", screen, after_hours=turn.state.after_hours,
-                         withheld=turn.state.withheld, **words)
+            mine = parts(catalog, code, "voice", screen, **flags, **words)
             english: list = [None] * len(mine)
             if catalog.language(code).voice is None:   # only needed where a prompt might lack audio
-                twins = parts(catalog, "en", "voice", screen, after_hours=turn.state.after_hours,
-                              withheld=turn.state.withheld, **(opening_words(catalog, "en", opens) if opens else {}))
+                twins = parts(catalog, "en", "voice", screen, **flags,
+                              **(opening_words(catalog, "en", opens) if opens else {}))
                 english = twins if len(twins) == len(mine) else english
             said += list(zip(mine, english))
     return said

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import logging
 import os
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -11,9 +14,10 @@ import pytest
 import redis
 
 from hotline.app import create_app
+from hotline.logs import JsonFormatter
 from hotline.settings import PROJECT_ROOT, Settings
 from tests.servers import RedisServer  # noqa: F401  (tests import it from here too)
-from tests.twilio_client import HOTLINE, TwilioClient
+from tests.twilio_client import ACCOUNT, HOTLINE, TwilioClient
 
 TOKEN = "test-auth-token-0123456789abcdef"
 SECRET = b"test-hotline-secret-0123456789abcdef"   # 32 characters or more, as with REDIS_URL
@@ -88,6 +92,35 @@ def edit(path: Path, old: str, new: str) -> None:
 def settings(redis_url, content_dir) -> Settings:
     return Settings(twilio_auth_token=TOKEN, redis_url=redis_url, secret=SECRET, secret_is_random=False,
                     content_dir=content_dir, phone_numbers=(HOTLINE,))
+
+
+@pytest.fixture
+def logged():
+    """Everything the hotline and the twilio SDK log during a test, as the JSON lines production writes."""
+    captured = io.StringIO()
+    handler = logging.StreamHandler(captured)
+    handler.setFormatter(JsonFormatter())
+    loggers = [logging.getLogger("hotline"), logging.getLogger("twilio")]
+    for logger in loggers:
+        logger.addHandler(handler)
+    yield captured
+    for logger in loggers:
+        logger.removeHandler(handler)
+
+
+@pytest.fixture
+def twilio_api():
+    """A local stand-in for Twilio's REST API (tests.twilio_api), serving the hotline's account."""
+    from tests.twilio_api import TwilioAPI
+
+    with TwilioAPI((HOTLINE,), TOKEN) as api:
+        yield api
+
+
+@pytest.fixture
+def rest_settings(settings, twilio_api) -> Settings:
+    """The settings with Twilio's REST API set up: TWILIO_ACCOUNT_SID, and the stand-in's URL."""
+    return replace(settings, twilio_account_sid=ACCOUNT, twilio_api_url=twilio_api.url)
 
 
 AFTER_HOURS = dt.datetime(2026, 11, 28, 22, 0, tzinfo=ZoneInfo("America/New_York"))   # a Saturday night

@@ -105,6 +105,11 @@ def test_text_call_and_stats_in_a_real_browser(server, page):
     page.click("button[data-key='4']")                                # free legal help
     expect(page.locator("#heard")).to_contain_text("For immigration legal help")
     assert "8 6 0, 5 4 1, 5 0 3 0" in page.inner_text("#heard")
+    page.click("button[data-key='8']")                                # the numbers by text: shown, not sent
+    expect(page.locator("#heard")).to_contain_text("We sent these numbers to your phone in a text message.")
+    texted = page.locator("#thread li.hotline").last
+    expect(texted).to_contain_text("Free legal help")
+    assert "(860) 541-5030" in texted.inner_text() and "simulated" in texted.inner_text()
 
     page.goto(f"{server}/stats")
     assert page.inner_text("#texts") == "2" and page.inner_text("#calls") == "1"

@@ -33,7 +33,7 @@ SAID = {   # language: what a caller hears for an opening on Tuesday 8:00, Wedne
     "zh": ("星期二08:00", "星期三08:00", "星期六09:30"),
     "pl": ("we wtorek o 08:00", "w środę o 08:00", "w sobotę o 09:30"),
     "bs": ("u utorak u 08:00", "u srijedu u 08:00", "u subotu u 09:30"),
-    "ps": ("درېنۍ په 8:00", "څلرنۍ په 8:00", "اونۍ په 9:30"),
+    "ps": ("سه‌شنبه په 8:00", "چهارشنبه په 8:00", "شنبه په 9:30"),
     "prs": ("روز سه‌شنبه ساعت 8:00", "روز چهارشنبه ساعت 8:00", "روز شنبه ساعت 9:30"),
     "sw": ("Jumanne saa mbili asubuhi", "Jumatano saa mbili asubuhi", "Jumamosi saa tatu na nusu asubuhi"),
     "uk": ("у вівторок о 08:00", "у середу о 08:00", "у суботу о 09:30"),

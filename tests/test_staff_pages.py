@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -138,3 +140,18 @@ def test_callback_requests_on_the_staff_page(app, staff, twilio):
     form = {"called": called, "csrf_token": page.split('name="csrf_token" value="')[1].split('"')[0]}
     done = staff.client.post("/callbacks/clear", data=form, environ_base=ELSEWHERE, follow_redirects=True)
     assert "Cleared 1 request" in done.get_data(as_text=True) and "+18605550305" not in done.get_data(as_text=True)
+
+
+def test_the_simulator_shows_the_numbers_a_caller_asks_for_instead_of_texting_them(staff):
+    """In the simulator the numbers a caller asks for by text appear in its text thread: nothing is sent (no
+    Twilio account is set up here at all)."""
+    def press(data):
+        return json.loads(staff.post("/simulator/voice", json={"session": "s1", "when": "after hours", **data}).data)
+
+    reply = press({})
+    for digit in ("1", "4", "8"):
+        action = ET.fromstring(reply["twiml"]).find("Gather").get("action")
+        reply = press({"action": action, "digits": digit})
+    (text,) = reply["texts"]
+    assert text.startswith("Free legal help\n") and "(860) 692-3085" in text
+    assert "We sent these numbers to your phone in a text message." in reply["twiml"]

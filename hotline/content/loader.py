@@ -11,7 +11,7 @@ from ruamel.yaml.error import YAMLError
 from hotline.content import rules
 from hotline.content.catalog import SOURCE_LANGUAGE, Catalog, Language, Node, Option, Resource, Voice
 from hotline.content.problems import Problem, errors
-from hotline.engine_constants import CALLBACK_DIGIT, ERASE_DIGIT
+from hotline.engine_constants import CALLBACK_DIGIT, ERASE_DIGIT, TEXT_ME_DIGIT
 from hotline.schedule import parse_schedule
 
 LANGUAGE_FIELDS = {"code", "name", "keywords", "detect", "voice", "speech", "sms_fold_accents", "locale", "letters",
@@ -206,6 +206,13 @@ def _nodes(src: Source, resources: dict[str, Resource]) -> dict[str, Node]:
             seen_digits[digit] = i
             options.append(Option(digit, str(opt["goto"]), _words(opt.get("words"))))
         rids = tuple(str(r) for r in (item.get("resources") or []))
+        if rids and nid != "main":   # on calls, a topic that lists organizations offers them by text
+            taken = [f"option {TEXT_ME_DIGIT}"] if TEXT_ME_DIGIT in seen_digits else []
+            taken += ["connecting to its organization"] if item.get("connect") and len(rids) >= int(TEXT_ME_DIGIT) else []
+            for use in taken:
+                src.error(item, "reserved-digit", f"node '{nid}': {use} would take digit {TEXT_ME_DIGIT}, which "
+                          f"texts a caller this topic's numbers (a topic with connect: lists at most "
+                          f"{int(TEXT_ME_DIGIT) - 1} organizations)", "resources")
         for rid in rids:
             if rid not in resources:
                 src.error(item, "unknown-resource", f"node '{nid}' lists resource '{rid}', which resources.yaml does not have", "resources")

@@ -24,7 +24,8 @@ REQUIRED = (
     "closed.voice", "languages.switch.voice", "languages.more.voice", "callback.offer.voice", "callback.voice",
     "callback.done.voice", "listing.connect.voice", "connect.voice",
     "forgotten", "forgotten.voice", "erase.offer.voice", "erase.voice", "not_done", "intro",
-    "callback.withheld.voice",
+    "callback.withheld.voice", "textme.offer.voice", "textme.sent.voice", "textme.again.voice",
+    "textme.failed.voice", "textme.optout.voice", "textme.withheld.voice",
 )
 WEEKDAY_IDS = {f"weekday.{day}" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}   # a translation's own
 PARAMETERS_BY_ID = {"closed.voice": {"day", "time"}}

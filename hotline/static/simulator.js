@@ -115,6 +115,9 @@
     if (!gather) return;
     bubble($("heard"), "me", digits !== null ? "pressed " + digits : speech !== null ? "said: " + speech : "(silence)");
     const reply = await post("simulator/voice", {session, when: $("when").value, action: gather, digits, speech});
+    for (const text of reply.texts || []) {   // the numbers the caller asked for: shown here, never sent
+      bubble($("thread"), "hotline", text, "texted to this phone during the call (simulated)");
+    }
     await follow(reply.twiml);
   }
 

@@ -5,6 +5,7 @@ import logging
 import random
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 from flask import current_app, g, request
 
@@ -27,6 +28,7 @@ class Hotline:
     store: Store
     callbacks: Callbacks
     clock: object = field(default=None, repr=False)
+    texter: Callable[[str, str], None] | None = field(default=None, repr=False)   # texts a caller (REST API)
 
     @property
     def catalog(self) -> Catalog:

@@ -102,18 +102,21 @@ def simulator_sms():
 
 @bp.post("/simulator/voice")
 def simulator_voice():
-    """A call, or a key or words at a prompt, through the same code as /voice; the TwiML as Twilio gets it."""
+    """A call, or a key or words at a prompt, through the same code as /voice; the TwiML as Twilio gets it, and
+    the texts the call would send (the numbers a caller asked for), shown in the simulator's text thread."""
     data = request.get_json(silent=True) or {}
     number, when = _number(str(data.get("session", ""))), _when(str(data.get("when", "")))
     action = str(data.get("action") or "")
-    if not action:   # the simulator's number is its own, as a carrier would attest
-        document = voice.call(number, now=when, attested=True)
+    texts: list[str] = []
+    if not action:   # the simulator's number is its own, as a carrier would attest; its texts are shown, not sent
+        document = voice.call(number, now=when, attested=True, texting_on=True)
     elif urlparse(action).path == "/voice/forwarded":      # the simulated Welcome Center does not answer
         document = voice.not_answered(number)
     else:
         query = {k: v[0] for k, v in parse_qs(urlparse(action).query).items()}
-        document = voice.prompt(number, query, data.get("digits"), data.get("speech"), now=when)
-    return jsonify(twiml=str(document))
+        document = voice.prompt(number, query, data.get("digits"), data.get("speech"), now=when,
+                                send=lambda _to, body: texts.append(body))
+    return jsonify(twiml=str(document), texts=texts)
 
 
 @bp.get("/callbacks")

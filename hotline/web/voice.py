@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 
-from hotline import callers, voice
-from hotline.sessions import DOWN, LANGUAGE_TTL, Changes
+from hotline import callers, texting, voice
+from hotline.engine import TEXT_ME, TEXT_OUTCOMES, Turn, texted
+from hotline.sessions import DOWN, LANGUAGE_TTL, SESSION_TTL, Changes, record
 from hotline.stats import counts_for
 from hotline.web import hotline, note
 from hotline.web.twilio import protect, twiml
@@ -37,8 +38,9 @@ def _caller_id() -> str | None:
     return numbers[0] if numbers else None
 
 
-def call(number: str, now=None, call_sid: str = "", attested: bool = False) -> str:
-    """A new call, counted and noted: forwarded while open, else the hotline (webhook and simulator)."""
+def call(number: str, now=None, call_sid: str = "", attested: bool = False, texting_on: bool | None = None) -> str:
+    """A new call, counted and noted: forwarded while open, else the hotline (webhook and simulator). texting_on:
+    whether the caller may get numbers by text (default: when Twilio's REST API is set up)."""
     app = hotline()
     now = now or current_app.config["HOTLINE_CLOCK"]()
     day, retry = app.today(), app.store.retry_field("voice", call_sid, "start") if call_sid else ""
@@ -54,7 +56,8 @@ def call(number: str, now=None, call_sid: str = "", attested: bool = False) -> s
         note(outcome="rate limited")
         return str(voice.hang_up())
     turn = voice.start(app.catalog, None if withheld else loaded.lang, after_hours=not is_open,
-                       attested=attested and not withheld, withheld=withheld)
+                       attested=attested and not withheld, withheld=withheld,
+                       texting=app.texter is not None if texting_on is None else texting_on)
     document = voice.document(app.catalog, turn, opens, _caller_id())
     if loaded.replay is not None:          # Twilio asked again: the same answer, counted once
         note(outcome="retry")
@@ -80,7 +83,7 @@ def not_answered(number: str, attested: bool = False, call_sid: str = "") -> str
     who, withheld = _caller(number, call_sid)
     loaded = app.store.load(who, "voice", limit=False)
     turn = voice.start(app.catalog, None if withheld else loaded.lang, attested=attested and not withheld,
-                       withheld=withheld)
+                       withheld=withheld, texting=app.texter is not None)
     note(outcome="not answered", lang=turn.state.lang, node=turn.state.node)
     app.store.commit(who, Changes(counts=counts_for("voice", None, outcomes=["not answered"], new=False)),
                      day=app.today())
@@ -96,8 +99,24 @@ def forwarded():
     return twiml(not_answered(form.get("From", ""), voice.verified(form.get("StirVerstat")), form.get("CallSid", "")))
 
 
-def prompt(number: str, args, digits: str | None, speech: str | None, now=None, call_sid: str = "") -> str:
-    """What the caller pressed or said at a prompt, written, counted and noted (webhook and simulator)."""
+def _text_numbers(number: str, who: str, turn: Turn, loaded, send, changes: Changes) -> Turn:
+    """The caller pressed for a topic's numbers by text: send them (or say why not), keeping the text conversation
+    when the list goes on after MORE."""
+    app = hotline()
+    loaded = loaded if loaded is not None else app.store.load(who, "voice", limit=False)
+    opted_out = loaded.opted_out if loaded.ok else app.store.known_opted_out(who)
+    topic, state = turn.screens[-1].target, turn.state
+    done = texting.text_numbers(app.catalog, send, number, state.lang or "en", topic, opted_out=opted_out,
+                                attested=state.verified)
+    if done.follow is not None:
+        changes.sets.append((app.store.key("sms", who), record(done.follow, []), SESSION_TTL))
+    return texted(state, topic, done.outcome)
+
+
+def prompt(number: str, args, digits: str | None, speech: str | None, now=None, call_sid: str = "",
+           send: texting.Send | None = None) -> str:
+    """What the caller pressed or said at a prompt, written, counted and noted (webhook and simulator). send:
+    how a caller's text goes (default: Twilio's REST API; the simulator shows it instead)."""
     app = hotline()
     now = now or current_app.config["HOTLINE_CLOCK"]()
     day, (who, _) = app.today(), _caller(number, call_sid)
@@ -106,12 +125,19 @@ def prompt(number: str, args, digits: str | None, speech: str | None, now=None, 
     loaded = app.store.load(who, "voice", limit=False, retry=retry) if retry else None
     turn = voice.resume(app.catalog, args.get("s"), digits, speech, returning=args.get("back") == "1")
     _, opens = _hours(now) if turn.state.after_hours else (False, None)
+    texts = turn.screens[-1].node == TEXT_ME
     if loaded is not None and loaded.replay is not None:   # Twilio asked again: the same answer, done once
         note(outcome="retry")
+        if texts:
+            turn = texted(turn.state, turn.screens[-1].target, loaded.replay if loaded.replay in TEXT_OUTCOMES
+                          else "again")
         return voice.document(app.catalog, turn, opens, _caller_id())
+    changes = Changes()
+    if texts:
+        turn = _text_numbers(number, who, turn, loaded, send or app.texter, changes)
     events = {e.name for e in turn.events}
     language = turn.state.lang if "language" in events else None
-    changes = Changes(counts=counts_for("voice", language, turn.events, new=False))
+    changes.counts = counts_for("voice", language, turn.events, new=False)
     if language and turn.state.verified:   # an unattested caller ID may be someone else's: its past is not touched
         changes.sets.append((app.store.key("lang", who), language, LANGUAGE_TTL))
     if "callback" in events:
@@ -120,7 +146,8 @@ def prompt(number: str, args, digits: str | None, speech: str | None, now=None, 
         changes.deletes += app.store.everything(who)
     document = voice.document(app.catalog, turn, opens, _caller_id())
     if retry and loaded is not None and loaded.ok and "forget" not in events:   # after ERASE nothing is kept
-        changes.sets.append(app.store.call_steps(who, loaded, retry))
+        outcome = next((e.value for e in turn.events if e.name == "textme"), "") if texts else ""
+        changes.sets.append(app.store.call_steps(who, loaded, retry, outcome))
     stored = app.store.commit(who, changes, channel="voice", day=day)
     if stored == DOWN and events & {"callback", "forget"}:   # never confirm what was not stored
         turn = voice.undone(turn.state)
