@@ -14,7 +14,7 @@ from hotline.content.keeper import Keeper, start_catalog
 from hotline.content.problems import errors
 from hotline.sessions import Store, connect
 from hotline.settings import Settings
-from hotline.web import Hotline, access, audio, health, log_request, sms, staff, start_request, voice  # noqa: F401
+from hotline.web import Hotline, access, audio, health, log_request, record, sms, staff, start_request, voice  # noqa: F401
 
 log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024   # bytes: Twilio's webhooks are a few kilobytes
@@ -56,7 +56,7 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None, store: Sto
                                         texter=texting.sender(rest, settings.phone_numbers[0]) if rest else None)
     app.before_request(start_request)
     app.after_request(log_request)
-    for blueprint in (sms.bp, voice.bp, health.bp, audio.bp, staff.bp):
+    for blueprint in (sms.bp, voice.bp, health.bp, audio.bp, staff.bp, record.bp):
         app.register_blueprint(blueprint)
     access.configure(app)
     if follow:

@@ -31,49 +31,80 @@ def digest(text: str, voice: str) -> str:
     return hashlib.sha1(f"{voice}\n{text}".encode()).hexdigest()[:16]
 
 
-def clip(catalog: Catalog, part: Part) -> str | None:
-    """The audio file (relative to the language's audio folder) to play for a part, if there is one."""
-    files = catalog.audio.get(part.lang, frozenset())
+def clip(catalog: Catalog, part: Part, recordings_only: bool = False) -> str | None:
+    """The audio file (relative to the language's audio folder) to play for a part, if there is one: a person's
+    recording of the whole message, else of the exact prompt, else audio rendered from its exact text."""
+    files = catalog.audio.get(part.lang, {})
     if part.msg_id and part.kind in ("body", "notice", "footer"):
         for suffix in (".mp3", ".wav"):
             if f"{part.msg_id}{suffix}" in files:
                 return f"{part.msg_id}{suffix}"
     for suffix in (".mp3", ".wav"):
-        recorded = f"{RECORDED}/{digest(part.text, '')}{suffix}"
-        if recorded in files:
-            return recorded
+        found = f"{RECORDED}/{digest(part.text, '')}{suffix}"
+        if found in files:
+            return found
+    if recordings_only:
+        return None
     language = catalog.language(part.lang)
     rendered = f"{RENDERED}/{digest(part.text, language.espeak or '')}.wav"
     return rendered if rendered in files else None
 
 
+def recording_name(part: Part) -> str:
+    """The name a recording of this exact prompt is saved under (without its .mp3 or .wav)."""
+    return digest(part.text, "")
+
+
 def recording_script(catalog: Catalog, code: str) -> list[tuple[str, str]]:
-    """For a person recording prompts: (file to save as, exact text to read) for each prompt lacking audio."""
-    return [(f"prompts/audio/{code}/{RECORDED}/{digest(part.text, '')}.mp3", part.text)
-            for part in script(catalog, code) if clip(catalog, part) is None]
+    """For a person recording prompts: (file to save as, exact text to read) for each prompt no person has recorded
+    yet, in call order, those with no audio at all first (as the /record page lists them)."""
+    unrecorded = [part for part in script(catalog, code) if clip(catalog, part, recordings_only=True) is None]
+    return [(f"prompts/audio/{code}/{RECORDED}/{recording_name(part)}.mp3", part.text)
+            for part in sorted(unrecorded, key=lambda part: clip(catalog, part) is not None)]
+
+
+def progress(catalog: Catalog, code: str) -> tuple[int, int]:
+    """(prompts with a person's recording, prompts) of a language."""
+    prompts = script(catalog, code)
+    return sum(1 for part in prompts if clip(catalog, part, recordings_only=True)), len(prompts)
+
+
+def stale(catalog: Catalog, code: str) -> list[str]:
+    """A language's recordings of prompts no longer said (their text changed): files under recorded/."""
+    current = {recording_name(part) for part in script(catalog, code)}
+    return sorted(name for name in catalog.audio.get(code, {})
+                  if name.startswith(f"{RECORDED}/") and name[len(RECORDED) + 1:].rsplit(".", 1)[0] not in current)
 
 
 def script(catalog: Catalog, code: str) -> list[Part]:
-    """Every part a caller in this language can hear, each once."""
-    screens = [Screen(node) for node in catalog.nodes] + [Screen(n) for n in (GOODBYE, CALLBACK, CALLBACK_DONE, ERASE,
-                                                                               FORGOTTEN)]
-    screens += [Screen(CONNECT, target=rid) for node in catalog.nodes.values() if node.connect for rid in node.resources]
-    found: list[Part] = []
-    for screen in screens:
-        found += parts(catalog, code, "voice", screen, after_hours=True, texting=True)
-    found += parts(catalog, code, "voice", Screen(MAIN), after_hours=True, withheld=True)   # a hidden number
-    notices = ("unclear", "greeting", UNDONE) + tuple(f"textme.{outcome}" for outcome in TEXT_OUTCOMES)
-    found += [Part(fill(catalog, code, "voice", notice), code, "notice", notice) for notice in notices]
-    for page in range(language_pages(catalog, "voice")):
-        found += [p for p in parts(catalog, code, "voice", Screen(LANGUAGES, page=page)) if p.lang == code]
+    """Every part a caller in this language can hear, each once, in the order a call meets them: the greeting and
+    the language's own offer on the language menu (where it would be once callable), when the Welcome Center
+    opens, the main menu, each topic, then what is said now and then."""
+    def said(screen: Screen, **flags) -> list[Part]:
+        return parts(catalog, code, "voice", screen, **flags)
+
+    def notice(msg_id: str, **params: str) -> Part:
+        return Part(fill(catalog, code, "voice", msg_id, **params), code, "notice", msg_id)
+
+    found = [notice("greeting")]
+    offering = catalog if catalog.language(code).spoken else catalog.with_spoken(code)   # its place once callable
+    for page in range(language_pages(offering, "voice")):
+        found += [p for p in parts(offering, code, "voice", Screen(LANGUAGES, page=page)) if p.lang == code]
     schedule = catalog.schedule
     if schedule is not None:
         start = dt.datetime(2026, 1, 5, 0, 0, tzinfo=schedule.timezone)   # a Monday: one opening per weekday
         for day in range(7):
             opens = schedule.next_open(start + dt.timedelta(days=day))
             if opens is not None:
-                words = opening_words(catalog, code, opens)
-                found.append(Part(fill(catalog, code, "voice", "closed", **words), code, "notice", "closed"))
+                found.append(notice("closed", **opening_words(catalog, code, opens)))
+    found += said(Screen(MAIN), after_hours=True) + said(Screen(MAIN), after_hours=True, withheld=True)
+    for node in catalog.nodes:
+        found += said(Screen(node), after_hours=True, texting=True) if node != MAIN else []
+    for node in catalog.nodes.values():
+        found += [part for rid in (node.resources if node.connect else ()) for part in said(Screen(CONNECT, target=rid))]
+    found += [notice(f"textme.{outcome}") for outcome in TEXT_OUTCOMES] + [notice("unclear"), notice(UNDONE)]
+    for screen in (CALLBACK, CALLBACK_DONE, ERASE, FORGOTTEN, GOODBYE):
+        found += said(Screen(screen))
     unique = {(p.text, p.msg_id): p for p in found}
     return list(unique.values())
 

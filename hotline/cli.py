@@ -149,7 +149,8 @@ def import_command(csv_file: Path, translator: str, reviewed: bool, content_dir:
 @click.option("--lang", "codes", multiple=True, help="Only this language (repeatable); default: every language.")
 @click.option("--report", "report_only", is_flag=True, help="Only report what lacks audio; render nothing.")
 @click.option("--script", "script_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write a CSV for a person recording the prompts of --lang that lack audio: file name, text.")
+              help="Write a CSV for a person recording the prompts of --lang that nobody has recorded yet: "
+                   "file name, text.")
 @CONTENT_DIR
 def audio(codes: tuple[str, ...], report_only: bool, script_file: Path | None, content_dir: Path | None) -> None:
     """Render audio for languages Twilio cannot speak (espeak-ng), and report prompts with no voice or audio."""
@@ -159,6 +160,10 @@ def audio(codes: tuple[str, ...], report_only: bool, script_file: Path | None, c
 
     root = _content_root(content_dir)
     catalog = _catalog(root)
+    unknown = [code for code in codes if not catalog.has_language(code)]
+    if unknown:
+        raise click.BadParameter(f"the hotline has no language '{unknown[0]}' (it has "
+                                 f"{', '.join(lang.code for lang in catalog.languages)})", param_hint="--lang")
     if script_file is not None:
         if len(codes) != 1:
             raise click.BadParameter("name one language to write a recording script for", param_hint="--lang")
@@ -188,7 +193,9 @@ def audio(codes: tuple[str, ...], report_only: bool, script_file: Path | None, c
         lacking = audio_module.missing(catalog, lang.code)
         total = len(audio_module.script(catalog, lang.code))
         how = f"espeak-ng '{lang.espeak}'" if lang.espeak else "no synthetic voice: needs recordings"
-        click.echo(f"{lang.code}: {total - len(lacking)} of {total} prompts have audio ({how})")
+        recorded, _ = audio_module.progress(catalog, lang.code)
+        click.echo(f"{lang.code}: {total - len(lacking)} of {total} prompts have audio ({how}); "
+                   f"{recorded} recorded by a person (record them on the /record page)")
         for part in lacking[:5]:
             click.echo(f"  no audio: {part.msg_id or '-'}: {part.text[:60]}")
         if len(lacking) > 5:

@@ -77,14 +77,15 @@ def resume(catalog: Catalog, raw_state: str | None, digits: str | None, speech: 
 
 
 def _say(container, catalog: Catalog, part: Part, english: Part | None = None) -> None:
-    """Speak a part: Twilio's voice for the language, else its audio, else the English text (logged)."""
+    """Speak a part: a person's recording, else Twilio's voice for the language, else rendered audio, else the
+    English text (logged)."""
     voice = catalog.language(part.lang).voice
-    if voice is not None:
+    found = clip(catalog, part, recordings_only=voice is not None)   # a person's recording wins over any voice
+    if voice is not None and not found:
         container.say(part.text, language=voice.say, **({"voice": voice.name} if voice.name else {}))
         return
-    found = clip(catalog, part)
     if found:
-        container.play(f"/audio/{part.lang}/{found}")
+        container.play(f"/audio/{part.lang}/{found}?v={catalog.audio[part.lang][found]}")   # a new file: a new URL
         return
     log.warning("no audio for a prompt", extra={"lang": part.lang, "message_id": part.msg_id})
     if english is not None:

@@ -79,7 +79,7 @@ CLIPS = _clip_texts()
 def _readable(line: str) -> str:
     if not line.startswith("[play] "):
         return line
-    url = line[len("[play] "):]
+    url = line[len("[play] "):].split("?")[0]   # without the file's stamp
     return f"[play {url.split('/')[2]} audio] {CLIPS.get(url, '(no such audio file: ' + url + ')')}"
 
 

@@ -34,8 +34,14 @@ class Staff:
         return self.client.get(path, environ_base=ELSEWHERE)
 
     def post(self, path: str, **kwargs):
+        return self.send("POST", path, **kwargs)
+
+    def put(self, path: str, **kwargs):
+        return self.send("PUT", path, **kwargs)
+
+    def send(self, method: str, path: str, **kwargs):
         kwargs.setdefault("headers", {})["X-CSRF-Token"] = self.csrf
-        return self.client.post(path, environ_base=ELSEWHERE, **kwargs)
+        return self.client.open(path, method=method, environ_base=ELSEWHERE, **kwargs)
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Literal, Mapping
 
@@ -98,7 +98,7 @@ class Catalog:
     version: str = ""
     schedule: object = None
     origins: Mapping[tuple[str, str], tuple[str, int]] = field(default_factory=dict)  # (lang, id) -> (file, line)
-    audio: Mapping[str, frozenset[str]] = field(default_factory=dict)  # lang -> audio files under prompts/audio/<lang>/
+    audio: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # lang -> audio file -> its stamp
     files: Mapping[str, bytes] = field(default_factory=dict, repr=False)  # the YAML files it was read from, by path
     _by_code: Mapping[str, Language] = field(init=False, repr=False, compare=False)
 
@@ -120,6 +120,11 @@ class Catalog:
     def offered(self, channel: Channel) -> tuple[Language, ...]:
         """The languages a caller can choose on a channel, in menu order."""
         return self.languages if channel == "sms" else tuple(lang for lang in self.languages if lang.spoken)
+
+    def with_spoken(self, *codes: str) -> "Catalog":
+        """The same content with these languages offered on calls too (their prompts all have audio)."""
+        return replace(self, languages=tuple(replace(lang, spoken=True) if lang.code in codes else lang
+                                             for lang in self.languages))
 
     def has_language(self, code: str | None) -> bool:
         """Whether this code is a language the hotline serves."""

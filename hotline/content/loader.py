@@ -134,10 +134,7 @@ def _languages(src: Source, root: Path) -> list[Language]:
             voice = None
         speech = str(item["speech"]).strip() if item.get("speech") else None
         rules.check_twilio(src, item, code, voice, speech)
-        spoken = voice is not None or rules.has_audio(root, code)
-        if text_only and not spoken:
-            src.warn(item, "text-only", f"'{code}' has no voice yet: offered by text only, not on calls "
-                     f"(record or render audio into prompts/audio/{code}/)", "voice")
+        spoken = voice is not None or (not text_only and rules.has_audio(root, code))   # voice: none: see below
         detect = _words(item.get("detect"))
         for unknown in [d for d in detect if not rules.detectable(d)]:
             src.error(item, "bad-value", f"detect: '{unknown}' is not a language the detector knows", "detect")
@@ -267,10 +264,40 @@ def load(root: Path, keep_errors: bool = False,
     rules.check_keywords(sources["prompts/languages.yaml"], languages)
     rules.check_meanings(sources["prompts/languages.yaml"], sources, languages, messages, nodes)
     schedule = parse_schedule(sources["prompts/schedule.yaml"], resources)
-    version = hashlib.sha256(b"".join(s.raw for s in sources.values())).hexdigest()[:12]
+    audio = rules.audio_files(root, languages)
+    stamps = "".join(f"{code}/{name}:{stamp}\n" for code, files in audio.items() for name, stamp in files.items())
+    version = hashlib.sha256(b"".join(s.raw for s in sources.values()) + stamps.encode()).hexdigest()[:12]
     if errors(problems) and not keep_errors:
         return None, sorted(problems)
     catalog = Catalog(tuple(languages), nodes, resources, messages, version=version, schedule=schedule,
-                      origins=origins, audio=rules.audio_files(root, languages),
+                      origins=origins, audio=audio,
                       files={rel: src.raw for rel, src in sources.items()})
+    if not errors(problems):
+        catalog = _recorded(catalog, sources["prompts/languages.yaml"], problems)
     return catalog, sorted(problems)
+
+
+def _recorded(catalog: Catalog, src: Source, problems: list[Problem]) -> Catalog:
+    """A language with no voice (voice: none) is offered on calls once every prompt has a person's recording;
+    a recording of a prompt whose text has since changed is reported."""
+    from hotline import audio   # the channels need a whole catalog: imported here, not when content loads
+
+    items = src.data.get("languages") if isinstance(src.data, dict) else None
+    where = {str(i.get("code")): i for i in items if isinstance(i, dict)} if isinstance(items, list) else {}
+    complete = []
+    for lang in catalog.languages:
+        for name in audio.stale(catalog, lang.code):
+            problems.append(Problem(f"prompts/audio/{lang.code}/{name}", 1, 1, "stale-recording",
+                                    "a recording of a prompt whose text has since changed (or that is no longer "
+                                    "said): record the prompt again on the /record page, then delete this file",
+                                    "warning"))
+        if lang.spoken or lang.voice is not None or lang.espeak:
+            continue
+        done, total = audio.progress(catalog, lang.code)
+        if done == total:
+            complete.append(lang.code)
+        else:
+            src.warn(where.get(lang.code), "text-only", f"'{lang.code}' has no voice yet: offered by text only until "
+                     f"every prompt is recorded ({done} of {total}: record them on the /record page, or list them "
+                     f"with `hotline audio --lang {lang.code} --script FILE`)", "voice")
+    return catalog.with_spoken(*complete) if complete else catalog

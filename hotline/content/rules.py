@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -233,14 +234,21 @@ def check_meanings(src: "Source", sources: dict, languages: list[Language], mess
                                        f"{seen[0].upper()} in '{seen[1]}'", f"keyword.{kind}")
 
 
-def audio_files(root: Path, languages: list[Language]) -> dict[str, frozenset[str]]:
-    """The audio files each language has, as paths relative to its audio folder."""
+def audio_files(root: Path, languages: list[Language]) -> dict[str, dict[str, str]]:
+    """The audio files each language has, as paths relative to its audio folder, each with a stamp that changes
+    when the file does (a prompt recorded again under the same name gets a new URL, past Twilio's cache)."""
     found = {}
     for lang in languages:
         folder = audio_dir(root, lang.code)
         if folder.is_dir():
-            found[lang.code] = frozenset(str(p.relative_to(folder)) for p in folder.rglob("*") if p.suffix in AUDIO_SUFFIXES)
+            found[lang.code] = {str(p.relative_to(folder)): _stamp(p) for p in sorted(folder.rglob("*"))
+                                if p.suffix in AUDIO_SUFFIXES and not p.name.startswith(".")}
     return found
+
+
+def _stamp(file: Path) -> str:
+    stat = file.stat()
+    return hashlib.sha1(f"{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:8]
 
 
 def check_voices(src: "Source", root: Path, languages: list[Language]) -> None:

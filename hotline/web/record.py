@@ -1,0 +1,128 @@
+"""/record: a staff page where a native speaker records the call prompts in the browser, and where the recordings
+are stored (PUT /record/<code>/<name>.wav) or, on a deployment whose content folder cannot be written, packed as a
+zip to commit (POST /record/<code>/download). Same access as the other staff pages."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, abort, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from hotline import audio, recordings
+from hotline.content.catalog import Catalog
+from hotline.web import hotline, note
+from hotline.web.access import csp_nonce, csrf_token, protect_headers, require_staff
+
+bp = Blueprint("record", __name__)
+ZIP_MAX = 64 * 1024 * 1024   # a whole language's recordings kept in a browser, sent to be packed
+
+
+@bp.before_request
+def _allow_recordings():
+    """A recording may be up to 2 MB (the 64 KB limit is for Twilio's webhooks); set before the body is read."""
+    request.max_content_length = ZIP_MAX if request.path.endswith("/download") else recordings.MAX_BYTES
+
+
+bp.before_request(require_staff)
+bp.after_request(protect_headers)
+
+
+@bp.context_processor
+def page_helpers() -> dict:
+    return {"csrf_token": csrf_token, "csp_nonce": csp_nonce}
+
+
+@bp.errorhandler(HTTPException)
+def _reason(exc: HTTPException):
+    """A refusal the page can show: its status and a reason in words."""
+    reason = exc.description if isinstance(exc.description, str) else exc.name
+    if exc.code == 413:
+        reason = f"a recording may be at most {recordings.MAX_BYTES // 1024} KB"
+    return jsonify(error=reason), exc.code
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """One prompt as the page shows it: what to read, and what callers hear today."""
+
+    name: str        # the file name a recording of it is saved under (without .wav or .mp3)
+    text: str
+    plays: str       # "recording", "rendered", "voice" or "nothing"
+    url: str | None  # the audio that plays today, if any
+
+
+def prompts(catalog: Catalog, code: str) -> list[Prompt]:
+    """Every prompt a caller of the language can hear, in call order, those with nothing to play first."""
+    language = catalog.language(code)
+    found: dict[str, Prompt] = {}
+    for part in audio.script(catalog, code):
+        name = audio.recording_name(part)
+        mine = audio.clip(catalog, part, recordings_only=True)
+        clip = mine or audio.clip(catalog, part)
+        plays = "recording" if mine else "rendered" if clip else "voice" if language.voice else "nothing"
+        url = f"/audio/{code}/{clip}?v={catalog.audio[code][clip]}" if clip else None
+        found.setdefault(name, Prompt(name, part.text, plays, url))
+    return sorted(found.values(), key=lambda p: p.plays != "nothing")
+
+
+def _language(code: str):
+    catalog = hotline().catalog
+    if not catalog.has_language(code):
+        abort(404, f"the hotline has no language '{code}'")
+    return catalog, catalog.language(code)
+
+
+@bp.get("/record")
+def page():
+    """Choose a language; read, record, listen to and save each prompt."""
+    hotline().keeper.look()   # what is on disk now, not up to a second ago: a take saved by another worker too
+    catalog = hotline().catalog
+    unheard = [lang for lang in catalog.languages if lang.voice is None and not lang.spoken]
+    code = request.args.get("lang") or (unheard[0].code if unheard else catalog.languages[0].code)
+    catalog, language = _language(code)
+    shown = prompts(catalog, code)
+    done = sum(1 for p in shown if p.plays == "recording")
+    return render_template("record.html", languages=catalog.languages, language=language, prompts=shown,
+                           done=done, writable=recordings.writable(hotline().settings.content_dir, code))
+
+
+@bp.put("/record/<code>/<name>.<ext>")
+def upload(code: str, name: str, ext: str):
+    """Store one recording of a prompt: 201 when new, 204 when it replaces one; 4xx with the reason."""
+    catalog, _ = _language(code)
+    if ext not in ("wav", "mp3"):
+        abort(404, "a recording is saved as .wav or .mp3")
+    if not recordings.NAME.fullmatch(name) or name not in {audio.recording_name(p) for p in audio.script(catalog, code)}:
+        abort(404, f"'{name}' is not the name of a prompt callers of '{code}' hear (the text may have changed: "
+                   "reload the page)")
+    root = hotline().settings.content_dir
+    if not recordings.writable(root, code):
+        abort(409, "this server cannot save recordings (its content folder is read-only): keep them on the page "
+                   "and use Download recordings")
+    try:
+        created = recordings.store(root, code, name, request.get_data())
+    except recordings.NotAudio as exc:
+        abort(415, str(exc))
+    note(outcome="recording saved", lang=code)
+    return Response(status=201 if created else 204)
+
+
+@bp.post("/record/<code>/download")
+def download(code: str):
+    """A zip of the language's recordings, laid out as prompts/audio/<code>/...: those saved here, and those the
+    page could not save (sent with this request), to commit to the project."""
+    catalog, _ = _language(code)
+    names = {audio.recording_name(p) for p in audio.script(catalog, code)}
+    kept = {}
+    for name, upload in request.files.items():
+        data = upload.read()
+        if name not in names:
+            abort(404, f"'{name}' is not the name of a prompt callers of '{code}' hear")
+        try:
+            recordings.inspect(data)
+        except recordings.NotAudio as exc:
+            abort(415, f"{name}: {exc}")
+        kept[name] = data
+    packed = recordings.archive(hotline().settings.content_dir, code, kept)
+    return Response(packed, mimetype="application/zip",
+                    headers={"Content-Disposition": f"attachment; filename=recordings-{code}.zip"})
