@@ -23,7 +23,7 @@ import secrets
 from datetime import timedelta
 from urllib.parse import urlencode, urlsplit
 
-from flask import abort, g, redirect, request, session
+from flask import Blueprint, abort, g, redirect, request, session
 
 from hotline.web import hotline, note
 
@@ -152,3 +152,15 @@ def protect_headers(response):
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def staff_blueprint(name: str, import_name: str, *first) -> Blueprint:
+    """A blueprint of staff pages: staff access on every request (after `first`, such as a body limit that must
+    be set before anything reads the body), the protective headers on every answer, and the anti-forgery token
+    and CSP nonce in its templates."""
+    bp = Blueprint(name, import_name)
+    for step in (*first, require_staff):
+        bp.before_request(step)
+    bp.after_request(protect_headers)
+    bp.context_processor(lambda: {"csrf_token": csrf_token, "csp_nonce": csp_nonce})
+    return bp

@@ -5,31 +5,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, abort, jsonify, render_template, request
+from flask import Response, abort, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from hotline import audio, recordings
 from hotline.content.catalog import Catalog
 from hotline.web import hotline, note
-from hotline.web.access import csp_nonce, csrf_token, protect_headers, require_staff
+from hotline.web.access import staff_blueprint
 
-bp = Blueprint("record", __name__)
 ZIP_MAX = 64 * 1024 * 1024   # a whole language's recordings kept in a browser, sent to be packed
 
 
-@bp.before_request
 def _allow_recordings():
     """A recording may be up to 2 MB (the 64 KB limit is for Twilio's webhooks); set before the body is read."""
     request.max_content_length = ZIP_MAX if request.path.endswith("/download") else recordings.MAX_BYTES
 
 
-bp.before_request(require_staff)
-bp.after_request(protect_headers)
-
-
-@bp.context_processor
-def page_helpers() -> dict:
-    return {"csrf_token": csrf_token, "csp_nonce": csp_nonce}
+bp = staff_blueprint("record", __name__, _allow_recordings)
 
 
 @bp.errorhandler(HTTPException)

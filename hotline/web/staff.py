@@ -7,20 +7,14 @@ import io
 import secrets
 from urllib.parse import parse_qs, urlparse
 
-from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Response, current_app, jsonify, redirect, render_template, request, url_for
 
 from hotline.stats import Stats, Table
 from hotline.web import hotline, sms, voice
-from hotline.web.access import csp_nonce, csrf_token, protect_headers, require_staff
+from hotline.web.access import staff_blueprint
 
-bp = Blueprint("staff", __name__)
-bp.before_request(require_staff)
-bp.after_request(protect_headers)
+bp = staff_blueprint("staff", __name__)
 
-
-@bp.context_processor
-def page_helpers() -> dict:
-    return {"csrf_token": csrf_token, "csp_nonce": csp_nonce}
 TIMES = {   # what the simulator's "time of day" means, in the Welcome Center's time zone (a holiday: its date)
     "after hours": dt.time(21, 0),
     "open hours": dt.time(10, 0),
