@@ -205,6 +205,11 @@ def main() -> int:
         wait_for(f"http://127.0.0.1:{ports['hotline']}/healthz")
         for name in ("bare", "floor"):
             wait_for(f"http://127.0.0.1:{ports[name]}/sms")
+        with urllib.request.urlopen(f"http://127.0.0.1:{ports['hotline']}/healthz", timeout=5) as health:
+            assert b'"redis"' in health.read(), "another app answers on the hotline's port"
+        dead = [name for name, proc in zip(APPS, processes[1:]) if proc.poll() is not None]
+        if dead:   # another app answering on its port would be measured in its place
+            raise SystemExit(f"{', '.join(dead)} did not start: see {workdir / 'servers.log'}")
         runs: dict[tuple[str, str], list[dict]] = {}
         for path in ("/sms", "/voice"):
             for name in APPS:

@@ -21,11 +21,20 @@ from twilio.request_validator import RequestValidator
 ROOT = Path(__file__).resolve().parent.parent
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    """A TCP port nothing listens on now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A TCP port nothing listens on now, and not one this process handed out before: the kernel may give the
+    same free port twice in a row, and two servers started one after the other would then share it (the second
+    fails to bind while the first answers for both)."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 class RedisServer:
@@ -77,11 +86,18 @@ def procfile_web(port: int, app: str | None = None, access_log: bool = True) -> 
 
 
 def children(pid: int) -> list[int]:
-    """The child processes of a process (a gunicorn master's workers)."""
-    try:
-        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
+    """The child processes of a process (a gunicorn master's workers), found by their parent in /proc: whichever
+    of the parent's threads forked them (/proc/PID/task/PID/children lists only the main thread's)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                parent = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if parent == pid:
+                found.append(int(entry))
+    return sorted(found)
 
 
 class Gunicorn:
