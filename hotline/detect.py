@@ -62,6 +62,9 @@ def guess(catalog: Catalog, text: Inbound) -> str | None:
         return found
     if max((len(word) for word in text.words.split()), default=0) < MIN_WORD:
         return None
+    commands = vocabulary(catalog).commands
+    if sum(1 for words in commands.values() if text.words in words) > 1:   # MENU: the menu word of ten languages
+        return None
     names = _detectable(catalog)
     detector = _detector(tuple(sorted(names)))
     if detector is None:

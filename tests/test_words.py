@@ -71,8 +71,9 @@ def test_msaada_wa_kisheria_is_legal_help_in_swahili(twilio):
     assert "(860) 692-3085" in legal and "Samahani" not in legal
 
 
-@pytest.mark.parametrize("first", ["Msg", "ok", "yes", "test"])
+@pytest.mark.parametrize("first", ["Msg", "ok", "yes", "test", "menu", "Menu", "MENU"])
 def test_a_first_text_too_short_to_tell_gets_english_and_spanish(twilio, first):
+    """A few letters, or a word many languages share (MENU is the menu word of ten), say nothing of a language."""
     english, spanish = twilio.text(NUMBER, first).messages
     assert "Reply with a number" in english and "LANG" in english
     assert "Responda con un numero" in spanish and "IDIOMA" in spanish
