@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from hotline.content.catalog import Catalog
 from hotline.content.rules import audio_dir
@@ -55,6 +55,11 @@ def recording_name(part: Part) -> str:
     return digest(part.text, "")
 
 
+def recording_names(catalog: Catalog, code: str) -> list[str]:
+    """The names a language's recordings are saved under, one for each prompt its callers can hear, in call order."""
+    return list(dict.fromkeys(recording_name(part) for part in script(catalog, code)))
+
+
 def recording_script(catalog: Catalog, code: str) -> list[tuple[str, str]]:
     """For a person recording prompts: (file to save as, exact text to read) for each prompt no person has recorded
     yet, in call order, those with no audio at all first (as the /record page lists them)."""
@@ -71,9 +76,9 @@ def progress(catalog: Catalog, code: str) -> tuple[int, int]:
 
 def stale(catalog: Catalog, code: str) -> list[str]:
     """A language's recordings of prompts no longer said (their text changed): files under recorded/."""
-    current = {recording_name(part) for part in script(catalog, code)}
+    current = set(recording_names(catalog, code))
     return sorted(name for name in catalog.audio.get(code, {})
-                  if name.startswith(f"{RECORDED}/") and name[len(RECORDED) + 1:].rsplit(".", 1)[0] not in current)
+                  if name.startswith(f"{RECORDED}/") and PurePosixPath(name).stem not in current)
 
 
 def script(catalog: Catalog, code: str) -> list[Part]:

@@ -55,7 +55,7 @@ def staff(app) -> Staff:
 
 
 def _names(app, code: str) -> list[str]:
-    return list(dict.fromkeys(audio.recording_name(p) for p in audio.script(app.extensions["hotline"].catalog, code)))
+    return audio.recording_names(app.extensions["hotline"].catalog, code)
 
 
 def test_a_good_wav_is_stored_where_the_hotline_plays_it(app, staff, content_copy):

@@ -84,7 +84,7 @@ def upload(code: str, name: str, ext: str):
     catalog, _ = _language(code)
     if ext not in ("wav", "mp3"):
         abort(404, "a recording is saved as .wav or .mp3")
-    if not recordings.NAME.fullmatch(name) or name not in {audio.recording_name(p) for p in audio.script(catalog, code)}:
+    if not recordings.NAME.fullmatch(name) or name not in audio.recording_names(catalog, code):
         abort(404, f"'{name}' is not the name of a prompt callers of '{code}' hear (the text may have changed: "
                    "reload the page)")
     root = hotline().settings.content_dir
@@ -104,7 +104,7 @@ def download(code: str):
     """A zip of the language's recordings, laid out as prompts/audio/<code>/...: those saved here, and those the
     page could not save (sent with this request), to commit to the project."""
     catalog, _ = _language(code)
-    names = {audio.recording_name(p) for p in audio.script(catalog, code)}
+    names = set(audio.recording_names(catalog, code))
     kept = {}
     for name, upload in request.files.items():
         data = upload.read()
