@@ -12,9 +12,9 @@ from hotline.callbacks import Callbacks
 from hotline.content import Catalog
 from hotline.content.keeper import Keeper, start_catalog
 from hotline.content.problems import errors
-from hotline.sessions import Store, connect
+from hotline.sessions import Store
 from hotline.settings import Settings
-from hotline.web import Hotline, access, audio, health, log_request, record, sms, staff, start_request, voice  # noqa: F401
+from hotline.web import Hotline, access, audio, health, home, log_request, record, sms, staff, start_request, voice  # noqa: F401
 
 log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024   # bytes: Twilio's webhooks are a few kilobytes
@@ -35,15 +35,14 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None, store: Sto
     given or reload is False)."""
     logs.configure()
     follow = reload and catalog is None
+    problems = []
     if catalog is None:
         catalog, problems = start_catalog(settings.content_dir)
         if catalog is None:
             raise ContentError(errors(problems))
-    keeper = Keeper(settings.content_dir, catalog, on_change=detect.warm)
+    keeper = Keeper(settings.content_dir, catalog, on_change=detect.warm, refused=errors(problems))
     if store is None:
-        store = Store(connect(settings.redis_url), settings.keys.numbers, embedded=settings.redis_url is None,
-                      per_number=settings.rate_per_number, per_minute=settings.rate_per_minute,
-                      url=settings.redis_url)
+        store = Store.from_settings(settings)
     _warn_about(settings, store)
     detect.warm(catalog)
     app = Flask(__name__)
@@ -52,11 +51,11 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None, store: Sto
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=0, x_proto=1, x_host=1)
     app.config["HOTLINE_CLOCK"] = clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
     rest = twilio_rest.client(settings) if settings.texting else None   # one REST client, built once
-    app.extensions["hotline"] = Hotline(settings, keeper, store, Callbacks(store, settings.keys.callbacks), clock=clock,
+    app.extensions["hotline"] = Hotline(settings, keeper, store, Callbacks.from_settings(store, settings), clock=clock,
                                         texter=texting.sender(rest, settings.phone_numbers[0]) if rest else None)
     app.before_request(start_request)
     app.after_request(log_request)
-    for blueprint in (sms.bp, voice.bp, health.bp, audio.bp, staff.bp, record.bp):
+    for blueprint in (home.bp, sms.bp, voice.bp, health.bp, audio.bp, staff.bp, record.bp):
         app.register_blueprint(blueprint)
     access.configure(app)
     if follow:
@@ -72,6 +71,12 @@ def _warn_about(settings: Settings, store: Store) -> None:
     if settings.redis_url is None:
         log.warning("REDIS_URL is not set: using the embedded in-process store, which is for trying "
                     "the hotline out, not for production (it forgets everything on restart)")
+    elif (problem := store.diagnose()) is not None:
+        log.error(f"REDIS_URL cannot be used: {problem}. The hotline answers without remembering anything (no "
+                  "STOP, no call-back is stored) until it can", extra={"redis": problem})
+    if settings.previous_secret:
+        log.warning("HOTLINE_SECRET_PREVIOUS is set: what was kept under the previous secret is moved to the new one "
+                    "as each number is seen; keep it set as long as opt-outs are kept (2 years), see the README")
     if settings.secret_is_random:
         log.warning("HOTLINE_SECRET is not set: using a random key for this process only")
     if settings.admin_token is None and settings.redis_url is not None:

@@ -9,7 +9,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from hotline.sessions import PREFIX, Store
 
@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 
 TTL = 14 * 24 * 3600   # what callers are told: kept 14 days
 KEY_PATTERN = f"{PREFIX}:callback:*"
+SEEN = f"{PREFIX}:callbacks:seen"   # the ids of the requests staff have been shown (no number, no hash)
 
 
 @dataclass(frozen=True)
@@ -28,15 +29,24 @@ class CallbackRequest:
     number: str = ""
     lang: str = ""
     requested_at: dt.datetime | None = None
+    new: bool = True               # not yet shown to staff (on /callbacks or by `hotline callbacks`)
 
 
 class Callbacks:
     """Encrypted call-back requests in Redis, keyed by the caller's keyed hash, expiring after 14 days."""
 
-    def __init__(self, store: Store, key: bytes):
+    def __init__(self, store: Store, key: bytes, previous: bytes | None = None):
         self.store = store
-        self.fernet = Fernet(base64.urlsafe_b64encode(key))   # Keys.callbacks
+        # Keys.callbacks; while a secret is rotated, requests encrypted with the previous one are still read
+        keys = [key] + ([previous] if previous else [])
+        self.fernet = MultiFernet([Fernet(base64.urlsafe_b64encode(k)) for k in keys])
         self.names = hmac.new(key, b"call-back request ids", hashlib.sha256).digest()
+
+    @classmethod
+    def from_settings(cls, store: Store, settings) -> "Callbacks":
+        """The call-back requests of the store, with the keys of HOTLINE_SECRET (and HOTLINE_SECRET_PREVIOUS)."""
+        previous = settings.previous_keys
+        return cls(store, settings.keys.callbacks, previous.callbacks if previous else None)
 
     def entry(self, number: str, lang: str, now: dt.datetime) -> tuple[str, bytes, int]:
         """What keeps a caller's request (number, language and time, encrypted) for 14 days: (key, value, ttl),
@@ -47,6 +57,7 @@ class Callbacks:
     def pending(self) -> list[CallbackRequest]:
         """Every request still kept, oldest first (only with the HOTLINE_SECRET that encrypted them)."""
         found = []
+        seen = {member.decode() for member in self.store.client.smembers(SEEN)}
         for key in self.store.client.scan_iter(match=KEY_PATTERN, count=1000):
             token = self.store.client.get(key)
             if token is None:
@@ -58,10 +69,21 @@ class Callbacks:
                 continue
             name = hmac.new(self.names, key, hashlib.sha256).hexdigest()[:16]
             found.append(CallbackRequest(key.decode(), name, data["number"], data["lang"],
-                                         dt.datetime.fromisoformat(data["at"])))
+                                         dt.datetime.fromisoformat(data["at"]), name not in seen))
         return sorted(found, key=lambda r: r.requested_at)
+
+    def shown(self, requests: list[CallbackRequest]) -> None:
+        """Remember that staff have seen these requests, so that only they are cleared without naming them."""
+        ids = [r.id for r in requests if r.new]
+        if ids:
+            with self.store.client.pipeline() as pipe:
+                pipe.sadd(SEEN, *ids).expire(SEEN, TTL).execute()
 
     def clear(self, requests: list[CallbackRequest]) -> int:
         """Delete these requests (after staff have called back)."""
         keys = [r.key for r in requests]
-        return self.store.client.delete(*keys) if keys else 0
+        if not keys:
+            return 0
+        with self.store.client.pipeline() as pipe:
+            pipe.delete(*keys).srem(SEEN, *[r.id for r in requests])
+            return pipe.execute()[0]

@@ -64,13 +64,19 @@ def check(strict: bool, content_dir: Path | None) -> None:
 
     settings = _settings()
     root = content_dir or settings.content_dir
+    if not (root / "prompts").is_dir():
+        raise click.ClickException(f"there is no prompts/ folder in {root.resolve()}: run `hotline check` in the "
+                                   "project's folder, or set HOTLINE_CONTENT_DIR to the folder holding prompts/ and "
+                                   "translations/")
     catalog, problems = load(root, keep_errors=True)
-    if catalog is not None:
-        from hotline.lint import sms_problems
+    if catalog is not None and not any(p.severity == "error" for p in problems):   # rendering broken content misleads
+        from hotline.lint import audio_problems, sms_problems
 
-        problems = sorted(problems + sms_problems(catalog))
+        problems = sorted(problems + sms_problems(catalog) + audio_problems(catalog))
     for problem in problems:
         click.echo(str(problem))
+    if catalog is None:
+        click.echo("the file above could not be read, so nothing else was checked: fix it and run `hotline check` again")
     for notice in twilio_rest.notices(settings):   # the environment, not the content: never an error
         click.echo(f"note: {notice}")
     kinds = Counter(p.severity for p in problems)
@@ -93,7 +99,14 @@ def translate(code: str, content_dir: Path | None) -> None:
     if code == "en":
         raise click.BadParameter("English is the source language", param_hint="--lang")
     try:
-        result = draft(catalog, root, code, service(code))
+        translator = service(code)
+    except TranslationUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
+    except Exception as exc:   # deep-translator refuses a language or a setting with errors of its own
+        raise click.ClickException(f"the translation service cannot be used for '{code}': {type(exc).__name__}: "
+                                   f"{str(exc)[:200]}") from None
+    try:
+        result = draft(catalog, root, code, translator)
     except TranslationUnavailable as exc:
         raise click.ClickException(f"could not reach the translation service: {exc}") from None
     click.echo(f"translations/{code}.yaml: drafted {len(result.drafted)} messages, marked as machine "
@@ -203,28 +216,36 @@ def audio(codes: tuple[str, ...], report_only: bool, script_file: Path | None, c
 
 
 @main.command()
-@click.option("--clear", is_flag=True, help="Delete the requests listed (after calling them back).")
+@click.option("--clear", is_flag=True, help="Delete the requests listed before (after calling them back); "
+              "requests that came in since are shown, not cleared.")
 def callbacks(clear: bool) -> None:
     """List call-back requests for staff (number, language, time); --clear deletes them."""
     from hotline.callbacks import Callbacks
-    from hotline.sessions import Store, connect
+    from hotline.sessions import Store
 
     settings = _settings()
     if settings.redis_url is None:
         raise click.ClickException("REDIS_URL is not set: call-back requests are kept in the Redis the hotline "
                                    "uses; run this where REDIS_URL and HOTLINE_SECRET are set as for the server")
-    kept = Callbacks(Store(connect(settings.redis_url), settings.keys.numbers), settings.keys.callbacks)
+    kept = Callbacks.from_settings(Store.from_settings(settings), settings)
     requests = kept.pending()
     if not requests:
         click.echo("no call-back requests")
         return
     click.echo(f"{'requested (UTC)':<20} {'language':<9} number")
     for req in requests:
-        click.echo(f"{req.requested_at:%Y-%m-%d %H:%M}     {req.lang:<9} {req.number}")
+        click.echo(f"{req.requested_at:%Y-%m-%d %H:%M}     {req.lang:<9} {req.number}" + ("   (new)" if req.new else ""))
+    seen = [req for req in requests if not req.new]
+    fresh = len(requests) - len(seen)
     if clear:
-        click.echo(f"cleared {kept.clear(requests)} requests")
+        click.echo(f"cleared {kept.clear(seen)} requests listed before")
+        if fresh:
+            click.echo(f"{fresh} new requests (marked new) came in since the list was last shown: not cleared. "
+                       "Call them back, then run `hotline callbacks --clear` again.")
     else:
-        click.echo(f"{len(requests)} requests; kept 14 days. After calling back, run `hotline callbacks --clear`.")
+        click.echo(f"{len(requests)} requests ({fresh} new); kept 14 days. After calling back, run "
+                   "`hotline callbacks --clear`: it clears the requests listed here, never one that comes in later.")
+    kept.shown(requests)
 
 
 @main.command()
@@ -235,7 +256,7 @@ def stats(days: int, as_csv: bool) -> None:
     import csv as csv_module
     import datetime as dt
 
-    from hotline.sessions import Store, connect
+    from hotline.sessions import Store
     from hotline.stats import Stats, Table
 
     settings = _settings()
@@ -244,7 +265,7 @@ def stats(days: int, as_csv: bool) -> None:
     catalog, _ = load(settings.content_dir, keep_errors=True)
     zone = getattr(catalog.schedule, "timezone", None) if catalog else None
     today = dt.datetime.now(zone).date() if zone else dt.date.today()   # days as the Welcome Center counts them
-    table = Table.of(Stats(Store(connect(settings.redis_url), settings.keys.numbers)).days(today, days))
+    table = Table.of(Stats(Store.from_settings(settings)).days(today, days))
     if as_csv:
         writer = csv_module.writer(sys.stdout)
         writer.writerow(["day"] + table.columns)
@@ -308,8 +329,11 @@ def purge(older_than: str | None, dry_run: bool, every: str | None, retry_wait: 
     import signal
     import time
 
+    import redis
+
     from hotline import twilio_rest
-    from hotline.purge import Purge
+    from hotline.purge import Purge, remember
+    from hotline.sessions import Store
     from hotline.settings import duration
 
     settings = _settings()
@@ -324,11 +348,18 @@ def purge(older_than: str | None, dry_run: bool, every: str | None, retry_wait: 
         raise click.ClickException("say how old a record must be to go: --older-than 24h, or set "
                                    "HOTLINE_TWILIO_RETENTION (Twilio keeps records until they are deleted)")
     purger = Purge(twilio_rest.client(settings), settings.phone_numbers, retry_wait=retry_wait)
+    store = Store.from_settings(settings) if settings.redis_url else None   # where monitors learn how it went
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))   # a clock process stopped between runs: a clean exit
     while True:
-        report = purger.run(dt.datetime.now(dt.timezone.utc) - age, dry_run=dry_run)
+        now = dt.datetime.now(dt.timezone.utc)
+        report = purger.run(now - age, dry_run=dry_run)
         for line in report.lines():
             click.echo(line)
+        if store is not None:
+            try:
+                remember(store.client, report, now)
+            except redis.RedisError as exc:
+                click.echo(f"note: how this run went could not be kept for /healthz ({type(exc).__name__})")
         if interval is None:
             sys.exit(0 if report.ok else 1)
         time.sleep(interval.total_seconds())

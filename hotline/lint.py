@@ -70,3 +70,27 @@ def sms_problems(catalog: Catalog) -> list[Problem]:
     return sorted(long_replies(catalog) + costly_characters(catalog))
 
 
+
+
+def audio_problems(catalog: Catalog) -> list[Problem]:
+    """An error for each language that callers hear from audio files (no Twilio voice) where a prompt has no audio
+    any more because its text changed (a phone number, an edit): callers would hear that prompt in English, so a
+    release is refused until `hotline audio` renders it again (or a person records it)."""
+    from hotline import audio
+
+    found = []
+    for language in catalog.languages:
+        if language.voice is not None or not language.spoken:
+            continue   # spoken by Twilio, or offered by text only (the text-only warning says how far recording is)
+        lacking = audio.missing(catalog, language.code)
+        if lacking:
+            first = lacking[0]
+            said = f"{first.msg_id}.voice" if (language.code, f"{first.msg_id}.voice") in catalog.origins else first.msg_id
+            file, line = catalog.origin(language.code, said) if first.msg_id else (f"prompts/audio/{language.code}", 1)
+            how = f"hotline audio --lang {language.code}" if language.espeak else "the /record page"
+            found.append(Problem(file, line, 1, "stale-audio",
+                                 f"'{language.code}': {len(lacking)} prompts have no audio since their text changed "
+                                 f"(first: {first.msg_id or '-'}: \"{first.text[:50]}\"); callers would hear them in "
+                                 f"English: render them with `{how}` (or record them), then commit "
+                                 f"prompts/audio/{language.code}/"))
+    return found

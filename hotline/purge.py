@@ -11,6 +11,7 @@ prints or logs a phone number or a body: only counts.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ PAGE_SIZE = 1000                 # Twilio's largest page
 ATTEMPTS = 5                     # tries of one request that meets 429 or 5xx
 BACKOFF = 1.0                    # seconds before the second try, doubled before each next one
 RETRY_WAIT = 20.0                # seconds before records that answered 20009 are tried again in the same run
+LAST_RUN = "hotline:purge:last"  # how the last run went (ok or not, and when), for /healthz?strict=1
+LAST_RUN_TTL = 7 * 24 * 3600
 
 
 @dataclass
@@ -63,6 +66,22 @@ class Report:
                 found.append(f"{kind}: {tally.deleted} deleted, {tally.waiting} not deletable yet (the next run "
                              f"tries again), {tally.failed} failed")
         return found + [f"problem: {problem}" + (f" ({n} times)" if n > 1 else "") for problem, n in self.problems.items()]
+
+
+def remember(client, report: Report, now: dt.datetime) -> None:
+    """Keep how a run went in Redis (no number, no count of anyone's records), for the health check's monitors."""
+    if not report.dry_run:
+        client.set(LAST_RUN, json.dumps({"ok": report.ok, "at": now.isoformat(timespec="seconds")}), ex=LAST_RUN_TTL)
+
+
+def last(client) -> dict | None:
+    """How the last purge run went ({"ok": ..., "at": ...}), or None when none ran in the last week."""
+    raw = client.get(LAST_RUN)
+    try:
+        found = json.loads(raw) if raw else None
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) and isinstance(found.get("ok"), bool) else None
 
 
 class Purge:

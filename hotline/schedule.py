@@ -4,15 +4,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
 
 if TYPE_CHECKING:
     from hotline.content.catalog import Resource
     from hotline.content.loader import Source
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-SCHEDULE_FIELDS = {"timezone", "forward_to", "hours", "holidays", "closures"}
+SCHEDULE_FIELDS = {"timezone", "forward_to", "hours", "calendars", "holidays", "closures"}
+_CALENDAR = re.compile(r"^([A-Za-z]{2})(?:-([A-Za-z0-9]{1,3}))?$")   # US, US-CT: a country and a subdivision
 _SPAN = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
 _YEARLY = re.compile(r"^(\d{1,2})-(\d{1,2})$")
 
@@ -31,6 +35,23 @@ class ClosedDay:
         return (date.month, date.day) == (self.month, self.day) and self.year in (None, date.year)
 
 
+@lru_cache(maxsize=64)
+def calendar_days(calendar: str, year: int) -> dict[dt.date, str]:
+    """The public holidays of a calendar (US, US-CT) in a year, from the holidays package."""
+    country, subdivision = _CALENDAR.match(calendar).groups()
+    return dict(holidays.country_holidays(country.upper(), subdiv=subdivision and subdivision.upper(), years=year))
+
+
+def known_calendar(calendar: str) -> bool:
+    """Whether the holidays package has this calendar: a country (US) or a country and subdivision (US-CT)."""
+    match = _CALENDAR.match(calendar)
+    if match is None:
+        return False
+    country, subdivision = match[1].upper(), (match[2] or "").upper()
+    supported = holidays.list_supported_countries()
+    return country in supported and (not subdivision or subdivision in supported[country])
+
+
 @dataclass(frozen=True)
 class Schedule:
     """When calls go to the Welcome Center rather than the hotline menu."""
@@ -39,10 +60,18 @@ class Schedule:
     forward_to: str | None
     hours: tuple[tuple[dt.time, dt.time] | None, ...]
     closed: tuple[ClosedDay, ...] = ()
+    calendars: tuple[str, ...] = ()   # public holiday calendars (US, US-CT): closed on their days every year
 
     def closed_day(self, date: dt.date) -> ClosedDay | None:
-        """The holiday or closure on this date, if any."""
-        return next((c for c in self.closed if c.matches(date)), None)
+        """The holiday or closure on this date, if any: the schedule's own days, then its calendars'."""
+        own = next((c for c in self.closed if c.matches(date)), None)
+        if own is not None:
+            return own
+        for calendar in self.calendars:
+            name = calendar_days(calendar, date.year).get(date)
+            if name:
+                return ClosedDay(date.month, date.day, date.year, name)
+        return None
 
     def is_open(self, now: dt.datetime) -> bool:
         """Whether the Welcome Center is open at this moment."""
@@ -127,6 +156,41 @@ def _hours(src: "Source", data: dict) -> list[tuple[dt.time, dt.time] | None]:
     return spans
 
 
+def _calendars(src: "Source", data: dict) -> tuple[str, ...]:
+    raw = data.get("calendars") or []
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list):
+        src.error(data, "bad-value", "calendars: should be a list such as [US, US-CT] (US federal holidays, "
+                  "Connecticut's)", "calendars")
+        return ()
+    found = []
+    for i, calendar in enumerate(str(c).strip() for c in raw):
+        if known_calendar(calendar):
+            found.append(calendar.upper())
+        else:
+            src.error(raw, "bad-value", f"calendars: '{calendar}' is not a holiday calendar; write a country code "
+                      "(US) or a country and state (US-CT)", i)
+    return tuple(found)
+
+
+def check_dates(src: "Source", data: dict, schedule: Schedule, today: dt.date) -> None:
+    """Warnings for what staff would not notice: a one-off closed day already past (a snow day typed with last
+    year's date), and a schedule with no closed day in the coming year (holidays never typed in)."""
+    for key in ("holidays", "closures"):
+        items = data.get(key) if isinstance(data.get(key), list) else []
+        for i, item in enumerate(items):
+            closed = _closed_day(item.get("date"), str(item.get("name") or key)) if isinstance(item, dict) else None
+            if closed is not None and closed.year is not None and dt.date(closed.year, closed.month, closed.day) < today:
+                src.warn(items, "past-date", f"{key}: {closed.year}-{closed.month:02d}-{closed.day:02d} "
+                         f"({closed.name}) is in the past: it closes nothing (a wrong year?); delete it or fix the date", i)
+    ahead = (today + dt.timedelta(days=n) for n in range(366))
+    if not any(schedule.hours[day.weekday()] and schedule.closed_day(day) for day in ahead):
+        src.warn(data, "no-holidays", "no holiday or closure in the coming year: calls on holidays would ring a "
+                 "closed Welcome Center; add `calendars: [US-CT]` (US and Connecticut holidays) or dates under "
+                 "holidays:", "holidays" if "holidays" in data else None)
+
+
 def parse_schedule(src: "Source", resources: dict[str, "Resource"]) -> Schedule | None:
     """Read schedule.yaml into a Schedule, recording problems in src."""
     from hotline.content.rules import phone_number
@@ -148,4 +212,6 @@ def parse_schedule(src: "Source", resources: dict[str, "Resource"]) -> Schedule 
         if forward_to is None:
             src.error(data, "bad-phone", f"forward_to: '{forward}' is not a valid phone number or resource id", "forward_to")
     closed = _closed_days(src, data, "holidays") + _closed_days(src, data, "closures")
-    return Schedule(zone, forward_to, tuple(_hours(src, data)), tuple(closed))
+    schedule = Schedule(zone, forward_to, tuple(_hours(src, data)), tuple(closed), _calendars(src, data))
+    check_dates(src, data, schedule, dt.datetime.now(zone).date())
+    return schedule

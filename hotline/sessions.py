@@ -25,8 +25,10 @@ import hashlib
 import hmac
 import logging
 import queue
+import ssl
 import time
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import orjson
 import redis
@@ -111,6 +113,18 @@ return result
 """
 
 
+# KEYS: pairs of (a key under the previous secret's hash, the same key under the current one). A key kept under the
+# previous hash moves to the current one, its TTL with it, unless the current one already has it.
+MIGRATE = """
+for i = 1, #KEYS, 2 do
+  if redis.call('EXISTS', KEYS[i]) == 1 and redis.call('EXISTS', KEYS[i + 1]) == 0 then
+    redis.call('RENAME', KEYS[i], KEYS[i + 1])
+  end
+end
+return 1
+"""
+
+
 @dataclass(frozen=True)
 class Loaded:
     """What the store knows of a caller, as read: conversation, language, opt-out, limits, a reply to replay."""
@@ -168,6 +182,43 @@ def connect(url: str | None, single: bool = False) -> redis.Redis:
     )
 
 
+def where(url: str | None) -> str:
+    """A Redis URL as it may be logged: scheme, host, port and database, never the user or password."""
+    if not url:
+        return "the embedded store"
+    parts = urlsplit(url)
+    host = f"[{parts.hostname}]" if parts.hostname and ":" in parts.hostname else parts.hostname
+    return f"{parts.scheme}://{host or 'localhost'}:{parts.port or 6379}{parts.path or ''}"
+
+
+def diagnosis(exc: Exception, url: str | None) -> str:
+    """Why a Redis could not be used, in words a district's IT person can act on."""
+    place = where(url)
+    chain, cause = [], exc
+    while cause is not None and len(chain) < 6:
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    text = " ".join(str(c) for c in chain).lower()
+    if any(isinstance(c, ssl.SSLCertVerificationError) for c in chain) or "certificate verify failed" in text:
+        return (f"{place}: its TLS certificate could not be verified (a provider's self-signed certificate, as "
+                "Heroku's: add ?ssl_cert_reqs=none to REDIS_URL)")
+    if any(isinstance(c, ssl.SSLError) for c in chain) or "ssl" in text and "wrong version" in text:
+        return f"{place}: the TLS connection failed (rediss:// to a Redis without TLS, or the other way round?)"
+    if "noauth" in text or "authentication required" in text or "already authenticated" in text:
+        return f"{place}: Redis asks for a password and REDIS_URL gives none (authentication required)"
+    if isinstance(exc, redis.AuthenticationError) or "wrongpass" in text or "invalid password" in text \
+            or "invalid username-password" in text:
+        return f"{place}: the user or password in REDIS_URL was refused (authentication failed)"
+    if "name or service not known" in text or "nodename nor servname" in text or "temporary failure in name" in text:
+        return f"{place}: the host name could not be found"
+    if "connection refused" in text:
+        return f"{place}: nothing answers at this host and port (connection refused)"
+    if isinstance(exc, redis.TimeoutError) or "timed out" in text or "timeout" in text:
+        tls = " or rediss:// to a Redis without TLS" if place.startswith("rediss:") else ""
+        return f"{place}: no answer within {TIMEOUT} s (a firewall, the wrong host{tls}?)"
+    return f"{place}: {type(exc).__name__}"
+
+
 def day_key(day: dt.date) -> str:
     """The hash holding one day's usage counts."""
     return f"{PREFIX}:stats:{day.isoformat()}"
@@ -177,14 +228,16 @@ class Store:
     """Sessions, remembered languages, opt-outs and counts: a read script and a write script a webhook."""
 
     def __init__(self, client: redis.Redis, key: bytes, embedded: bool = False,
-                 per_number: int = 20, per_minute: int = 1200, url: str | None = None):
+                 per_number: int = 20, per_minute: int = 1200, url: str | None = None,
+                 previous_key: bytes | None = None):
         self.client = client
         self.key_for_numbers = key   # Keys.numbers: never the secret itself
+        self.previous_key = previous_key   # the previous secret's Keys.numbers, while a rotation is under way
         self.embedded = embedded
         self.per_number = per_number      # texts (or calls) one number may send in a minute
         self.per_minute = per_minute      # replies the whole hotline sends in a minute (SMS pumping)
         self.paused_until = 0.0
-        self.scripts = {READ: client.register_script(READ).sha, WRITE: client.register_script(WRITE).sha}
+        self.scripts = {script: client.register_script(script).sha for script in (READ, WRITE, MIGRATE)}
         self.opted_out: dict[str, float] = {}   # callers seen opted out, for while Redis is away
         # The webhooks' scripts run on clients that each keep one connection, lent to one request at a time:
         # borrowing from redis-py's pool checks the connection with a system call at every command, a fifth of
@@ -192,6 +245,15 @@ class Store:
         self.url = url
         self.idle: queue.SimpleQueue[redis.Redis] = queue.SimpleQueue()
         self.opened: list[redis.Redis] = []
+
+    @classmethod
+    def from_settings(cls, settings) -> "Store":
+        """The store the settings describe: REDIS_URL's Redis (else the embedded store), keyed by HOTLINE_SECRET
+        (and HOTLINE_SECRET_PREVIOUS while a rotation is under way), with the rate limits."""
+        previous = settings.previous_keys
+        return cls(connect(settings.redis_url), settings.keys.numbers, embedded=settings.redis_url is None,
+                   per_number=settings.rate_per_number, per_minute=settings.rate_per_minute, url=settings.redis_url,
+                   previous_key=previous.numbers if previous else None)
 
     def _run(self, script: str, keys: list, args: list):
         """Run one of the scripts by its digest, loading it first where Redis does not have it (a restart)."""
@@ -224,8 +286,20 @@ class Store:
 
     def caller(self, number: str) -> str:
         """The keyed hash that stands for a phone number everywhere in Redis (computed once per request:
-        every other method takes it, never the number)."""
-        return hmac.new(self.key_for_numbers, number.strip().encode(), hashlib.sha256).hexdigest()[:32]
+        every other method takes it, never the number). While a secret is being rotated, what is kept under the
+        number's hash with the previous secret moves to the current one first (its opt-out above all)."""
+        who = self._hash(self.key_for_numbers, number)
+        if self.previous_key is not None and self.available():
+            was = self._hash(self.previous_key, number)
+            try:
+                self._run(MIGRATE, [key for kind in KINDS for key in (self.key(kind, was), self.key(kind, who))], [])
+            except redis.RedisError as exc:
+                self._failed(exc)
+        return who
+
+    @staticmethod
+    def _hash(key: bytes, number: str) -> str:
+        return hmac.new(key, number.strip().encode(), hashlib.sha256).hexdigest()[:32]
 
     @staticmethod
     def key(kind: str, who: str) -> str:
@@ -331,6 +405,16 @@ class Store:
         minute = int(time.time() // 60)
         return [f"{PREFIX}:{kind}:{who}" for kind in KINDS] + \
                [f"{PREFIX}:rate:{who}:{m}" for m in (minute - 1, minute)]
+
+    def diagnose(self) -> str | None:
+        """Why Redis cannot be used right now, in words (None when it answers): for the start-up log."""
+        if self.embedded:
+            return None
+        try:
+            self.client.ping()
+        except redis.RedisError as exc:
+            return diagnosis(exc, self.url)
+        return None
 
     def health(self) -> str:
         """'ok', 'embedded' or 'down' (a real ping, even while paused: this is how recovery shows)."""

@@ -12,7 +12,20 @@ from typing import Mapping
 from hotline.keys import MIN_SECRET, Keys
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-_SECRET_FIELDS = {"twilio_auth_token", "secret", "admin_token"}
+_SECRET_FIELDS = {"twilio_auth_token", "secret", "previous_secret", "admin_token"}
+# Platforms whose disk is wiped at every restart or deploy, by a variable each sets in every process: a recording
+# saved there would be gone at the next deploy (Heroku dynos, Render, Fly.io machines, Railway, Cloud Run, App Engine).
+EPHEMERAL_PLATFORMS = {"DYNO": "Heroku", "RENDER": "Render", "FLY_APP_NAME": "Fly.io",
+                       "RAILWAY_ENVIRONMENT": "Railway", "K_SERVICE": "Google Cloud Run", "GAE_ENV": "Google App Engine"}
+
+
+def default_content_dir(cwd: Path | None = None) -> Path:
+    """Where prompts/ and translations/ are when HOTLINE_CONTENT_DIR is not set: the project the package was
+    installed from (a checkout, `pip install -e .`), else the working directory (a platform that ran
+    `pip install .` runs the app from its checkout, where the package itself holds no content)."""
+    if (PROJECT_ROOT / "prompts").is_dir():
+        return PROJECT_ROOT
+    return Path(cwd or Path.cwd())
 
 
 def _e164(number: str) -> bool:
@@ -51,7 +64,10 @@ class Settings:
     redis_url: str | None = None
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     secret_is_random: bool = True
-    content_dir: Path = PROJECT_ROOT
+    previous_secret: bytes | None = None   # HOTLINE_SECRET_PREVIOUS: numbers hashed with it are still recognised
+    embedded: bool = False                 # HOTLINE_EMBEDDED=1: the web process may run without REDIS_URL
+    content_dir: Path = field(default_factory=default_content_dir)
+    ephemeral_disk: str | None = None      # the platform that wipes the disk at restart, if one is detected
     public_url: str | None = None
     admin_token: str | None = None
     port: int = 5000
@@ -76,6 +92,21 @@ class Settings:
     def keys(self) -> Keys:
         """The keys derived from HOTLINE_SECRET, one for each use."""
         return Keys.derive(self.secret)
+
+    @property
+    def previous_keys(self) -> Keys | None:
+        """The keys derived from HOTLINE_SECRET_PREVIOUS, while a rotation is under way."""
+        return Keys.derive(self.previous_secret) if self.previous_secret else None
+
+    def require_store(self) -> None:
+        """The web process (gunicorn) refuses the embedded store unless HOTLINE_EMBEDDED=1 says it is meant: each
+        worker would keep its own memory, so a STOP would be honoured by one worker only."""
+        if self.redis_url is None and not self.embedded:
+            raise SettingsError(
+                "REDIS_URL is not set: the web process will not start on the embedded store, where each gunicorn "
+                "worker keeps its own memory (a STOP would be honoured by one worker only, and everything is "
+                "forgotten at restart). Set REDIS_URL to the Redis the hotline keeps its state in, or set "
+                "HOTLINE_EMBEDDED=1 to try the hotline out without one")
 
     def __repr__(self) -> str:
         shown = []
@@ -105,6 +136,16 @@ class Settings:
                 f"{MIN_SECRET} characters, for example the output of `python -c \"import secrets; "
                 f"print(secrets.token_urlsafe(32))\"`; a short one lets anyone who sees a hash find the number"
             )
+        previous = env.get("HOTLINE_SECRET_PREVIOUS") or None
+        if previous and len(previous) < MIN_SECRET:
+            raise SettingsError(f"HOTLINE_SECRET_PREVIOUS is too short ({len(previous)} characters): it must be the "
+                                f"whole secret used before the rotation (at least {MIN_SECRET} characters)")
+        if previous and previous == secret:
+            raise SettingsError("HOTLINE_SECRET_PREVIOUS is the same as HOTLINE_SECRET: set HOTLINE_SECRET to the new "
+                                "secret and HOTLINE_SECRET_PREVIOUS to the old one")
+        embedded = (env.get("HOTLINE_EMBEDDED") or "").strip()
+        if embedded not in ("", "0", "1"):
+            raise SettingsError(f"HOTLINE_EMBEDDED must be 1 (or unset), not {embedded!r}")
         public_url = (env.get("HOTLINE_PUBLIC_URL") or "").rstrip("/") or None
         if public_url and not public_url.startswith(("http://", "https://")):
             raise SettingsError("HOTLINE_PUBLIC_URL must start with http:// or https://")
@@ -113,6 +154,9 @@ class Settings:
             value = env.get(name) or default
             if not value.isdigit():
                 raise SettingsError(f"{name} must be a whole number, not {value!r}")
+            if int(value) == 0 and name != "PORT":
+                raise SettingsError(f"{name} is 0, which would silence the hotline: give a whole number of at least 1 "
+                                    "(or leave it unset for the default)")
             numbers[name] = int(value)
         phones = tuple(n.strip() for n in (env.get("HOTLINE_PHONE_NUMBER") or "").split(",") if n.strip())
         for number in phones:
@@ -134,7 +178,9 @@ class Settings:
             twilio_retention=duration(retention, "HOTLINE_TWILIO_RETENTION") if retention else None,
             twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or None,
             redis_url=redis_url,
-            content_dir=Path(env.get("HOTLINE_CONTENT_DIR") or PROJECT_ROOT),
+            content_dir=Path(env["HOTLINE_CONTENT_DIR"]) if env.get("HOTLINE_CONTENT_DIR") else default_content_dir(),
+            embedded=embedded == "1",
+            ephemeral_disk=next((name for variable, name in EPHEMERAL_PLATFORMS.items() if env.get(variable)), None),
             public_url=public_url,
             admin_token=env.get("HOTLINE_ADMIN_TOKEN") or None,
             port=numbers["PORT"],
@@ -143,4 +189,6 @@ class Settings:
         )
         if secret:
             kwargs.update(secret=secret.encode(), secret_is_random=False)
+        if previous:
+            kwargs.update(previous_secret=previous.encode())
         return cls(**kwargs)

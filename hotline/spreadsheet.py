@@ -10,6 +10,8 @@ from hotline.content.catalog import SOURCE_LANGUAGE, Catalog
 from hotline.content.edit import TranslationFile, placeholders
 
 HEADER_TRANSLATION = re.compile(r"^translation \((?P<code>[A-Za-z-]+)\)$")
+SAVE_AS_UTF8 = ("save it again as \"CSV UTF-8 (Comma delimited)\" in Excel, or as Text CSV with the character set "
+                "\"Unicode (UTF-8)\" in LibreOffice, then import that file")
 
 
 class ImportRefused(ValueError):
@@ -58,9 +60,19 @@ def export(catalog: Catalog, code: str, out: Path) -> int:
     return len(ids)
 
 
+def _lost_letters(text: str, english: str) -> bool:
+    """Whether a translation's letters were replaced by question marks, as a spreadsheet saved in a legacy
+    encoding (Excel's "CSV (Comma delimited)") does to every letter its code page lacks (Arabic, Polish ł...)."""
+    return "??" in text and "??" not in english or text.count("?") > english.count("?") + 2
+
+
 def _read(path: Path) -> tuple[str, list[dict]]:
-    with Path(path).open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.reader(handle))
+    try:
+        with Path(path).open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.reader(handle))
+    except UnicodeDecodeError:
+        raise ImportRefused([f"{path}: the file is not saved as UTF-8, so its letters cannot be read; "
+                             f"{SAVE_AS_UTF8}"]) from None
     if not rows:
         raise ImportRefused([f"{path}: the file is empty"])
     header = [h.strip() for h in rows[0]]
@@ -89,6 +101,9 @@ def import_csv(catalog: Catalog, root: Path, path: Path, translator: str = "spre
         known = mid in english or (mid.startswith("name.") and mid.split(".")[1] in catalog.resources)
         if not known:
             reasons.append(f"{path}:{row['row']}: '{mid}' is not a message id of the hotline")
+        elif text and _lost_letters(text, english.get(mid, "")):
+            reasons.append(f"{path}:{row['row']}: {mid}: letters were replaced by question marks (the spreadsheet "
+                           f"was saved in a legacy encoding); {SAVE_AS_UTF8}")
         elif text and mid in english and placeholders(text) != placeholders(english[mid]):
             want = " ".join(f"{{{p}}}" for p in sorted(placeholders(english[mid]))) or "none"
             reasons.append(f"{path}:{row['row']}: {mid}: the placeholders were changed (keep: {want})")

@@ -13,6 +13,7 @@ from hotline.content.edit import MACHINE_NOTE, TranslationFile, placeholders
 Translator = Callable[[str], str]
 # Language codes the translation services use where they differ from ours.
 SERVICE_CODES = {"prs": "fa", "zh": "zh-CN"}
+KEYS = {"deepl": "DEEPL_API_KEY", "microsoft": "MICROSOFT_API_KEY"}   # the services that need a key, and where
 _TOKEN = re.compile(r"\[\[(\d+)\]\]")
 
 
@@ -87,10 +88,13 @@ def service(code: str, environ=os.environ) -> Translator:
     target = SERVICE_CODES.get(code, code)
     if backend == "google":
         engine = deep_translator.GoogleTranslator(source="en", target=target)
+    elif backend in KEYS and not environ.get(KEYS[backend]):
+        raise TranslationUnavailable(f"HOTLINE_TRANSLATOR={backend} needs the service's key in {KEYS[backend]}, "
+                                     "which is not set; set it, or leave HOTLINE_TRANSLATOR unset for Google")
     elif backend == "deepl":
-        engine = deep_translator.DeeplTranslator(api_key=environ.get("DEEPL_API_KEY"), source="en", target=target)
+        engine = deep_translator.DeeplTranslator(api_key=environ["DEEPL_API_KEY"], source="en", target=target)
     elif backend == "microsoft":
-        engine = deep_translator.MicrosoftTranslator(api_key=environ.get("MICROSOFT_API_KEY"), source="en",
+        engine = deep_translator.MicrosoftTranslator(api_key=environ["MICROSOFT_API_KEY"], source="en",
                                                      target=target, region=environ.get("MICROSOFT_REGION"))
     else:
         raise TranslationUnavailable(f"HOTLINE_TRANSLATOR={backend!r} is not one of google, deepl, microsoft")

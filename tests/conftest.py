@@ -8,6 +8,7 @@ import os
 import shutil
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -28,11 +29,45 @@ def pytest_addoption(parser):
                      help="Rewrite tests/conversations/*.yaml from what the hotline says now.")
 
 
+def _database(url: str, number: int) -> str:
+    """The same Redis URL naming another database."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{number}"))
+
+
+def spare_database(url: str) -> str:
+    """A database of the Redis at url that holds none of the hotline's keys: the URL's own, else the first of 1-15
+    that is empty of them. The tests delete the hotline's keys of the database they use, so they must never use
+    one that holds a running hotline's opt-outs and call-backs; where there is none, the suite stops, saying why."""
+    candidates = [url] + [_database(url, n) for n in range(1, 16) if f"/{n}" != urlsplit(url).path]
+    for candidate in candidates:
+        client = redis.Redis.from_url(candidate)
+        try:
+            if next(client.scan_iter(match="hotline:*", count=1000), None) is None:
+                return candidate
+        except redis.ResponseError:   # a Redis with one database (a cluster, some managed plans)
+            break
+        finally:
+            client.close()
+    pytest.exit(f"REDIS_URL points at a Redis whose databases all hold the hotline's keys (opt-outs, call-backs): "
+                f"the tests would delete them. Unset REDIS_URL (the suite starts its own redis-server) or point it "
+                f"at a Redis the tests may write to", returncode=4)
+
+
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory):
-    """A Redis the suite may write to: $REDIS_URL, else a redis-server started on a free port."""
+    """A Redis the suite may write to: a database of $REDIS_URL that holds no hotline data (never one that does),
+    else a redis-server started on a free port."""
     if os.environ.get("REDIS_URL"):
-        yield os.environ["REDIS_URL"]
+        given = os.environ["REDIS_URL"]
+        url = os.environ["REDIS_URL"] = spare_database(given)   # for the commands the tests run, too
+        yield url
+        os.environ["REDIS_URL"] = given
+        client = redis.Redis.from_url(url)   # the suite's own keys: it found the database empty of them
+        keys = list(client.scan_iter(match="hotline:*"))
+        if keys:
+            client.delete(*keys)
+        client.close()
         return
     if shutil.which("redis-server") is None:
         pytest.fail("redis-server is not on PATH and REDIS_URL is not set: install redis-server "

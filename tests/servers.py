@@ -41,16 +41,23 @@ class RedisServer:
     """A throwaway redis-server on a free port, nothing kept on disk unless asked; it can be stopped and
     started again."""
 
-    def __init__(self, workdir: Path, *options: str):
+    def __init__(self, workdir: Path, *options: str, password: str = "", tls: bool = False):
         self.port, self.dir, self.proc = free_port(), Path(workdir), None
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.options = options or ("--save", "", "--appendonly", "no")
+        self.options = (options or ("--save", "", "--appendonly", "no")) + (("--requirepass", password) if password else ())
+        if tls:   # as Heroku's Redis: TLS only, with a self-signed certificate; no client certificates asked for
+            cert, key = self_signed(self.dir)
+            self.options += ("--tls-port", str(self.port), "--tls-cert-file", str(cert), "--tls-key-file", str(key),
+                             "--tls-auth-clients", "no")
+        self.url = f"{'rediss' if tls else 'redis'}://127.0.0.1:{self.port}/0"
+        self.admin_url = self.url.replace("://", f"://:{password}@") if password else self.url
+        self.admin_url += "?ssl_cert_reqs=none" if tls else ""
 
     def start(self) -> "RedisServer":
-        self.proc = subprocess.Popen([shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1",
+        port = "0" if "--tls-port" in self.options else str(self.port)
+        self.proc = subprocess.Popen([shutil.which("redis-server"), "--port", port, "--bind", "127.0.0.1",
                                       "--dir", str(self.dir), *self.options],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        client = redis.Redis.from_url(self.url)
+        client = redis.Redis.from_url(self.admin_url)
         try:
             for _ in range(200):
                 try:
@@ -67,6 +74,31 @@ class RedisServer:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait(timeout=10)
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key, as PEM files (made with the cryptography package)."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "redis self-signed")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(hours=1))
+            .not_valid_after(now + dt.timedelta(days=2))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = Path(folder) / "redis.crt", Path(folder) / "redis.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file
 
 
 def procfile_web(port: int, app: str | None = None, access_log: bool = True) -> list[str]:

@@ -83,15 +83,16 @@ def test_a_caller_after_hours_on_tuesday_evening_hears_wednesday_rightly(twilio,
 
 def test_a_quoted_date_passes_check_and_closes_that_day(content_copy, settings, redis_client, now, make_app):
     edit(content_copy / "prompts/schedule.yaml", "closures: []",
-         'closures:\n  - { date: "2027-01-18", name: Snow day }\n  - { date: "07-04", name: Independence Day }')
+         'closures:\n  - { date: "2027-02-03", name: Snow day }\n  - { date: "06-02", name: Staff day }')
     result = _check(content_copy)
     assert result.returncode == 0, result.stdout
     client = TwilioClient(make_app(Settings(**{**settings.__dict__, "content_dir": content_copy})).test_client(), TOKEN)
-    for day in (dt.datetime(2027, 1, 18, 10, 0, tzinfo=HARTFORD), dt.datetime(2028, 7, 4, 10, 0, tzinfo=HARTFORD)):
-        now.value = day                                   # a Monday, and a Tuesday the next year
+    for day in (dt.datetime(2027, 2, 3, 10, 0, tzinfo=HARTFORD), dt.datetime(2028, 6, 2, 10, 0, tzinfo=HARTFORD)):
+        now.value = day                                   # a Wednesday, and a Friday the next year: no public holiday
         assert client.call("+18605550192").root.find("Dial") is None, day
-    now.value = dt.datetime(2027, 1, 19, 10, 0, tzinfo=HARTFORD)
-    assert client.call("+18605550192").root.find("Dial") is not None
+    for day in (dt.datetime(2027, 2, 4, 10, 0, tzinfo=HARTFORD), dt.datetime(2027, 6, 3, 10, 0, tzinfo=HARTFORD)):
+        now.value = day                                   # the days after: open
+        assert client.call("+18605550192").root.find("Dial") is not None, day
 
 
 @pytest.mark.parametrize("written", ['"2027-02-30"', "18.01.2027", '"Jan 18"', "13-01"])
@@ -100,5 +101,7 @@ def test_a_wrong_date_says_what_was_written_and_what_is_expected(content_copy, w
     result = _check(content_copy)
     assert result.returncode == 1
     (line,) = [line for line in result.stdout.splitlines() if "is not a date" in line]
-    assert line.startswith("prompts/schedule.yaml:14: closures: ")
+    lines = (content_copy / "prompts/schedule.yaml").read_text().splitlines()
+    written_at = next(n for n, text in enumerate(lines, start=1) if "Snow day" in text)
+    assert line.startswith(f"prompts/schedule.yaml:{written_at}: closures: ")
     assert f"'{written.strip(chr(34))}' is not a date" in line and "2027-01-18" in line and "12-25" in line

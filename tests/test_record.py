@@ -223,7 +223,7 @@ def read_only(content_copy):
 def test_a_read_only_deployment_says_so_and_the_recordings_can_be_downloaded(app, staff, read_only):
     names = _names(app, "ps")
     page = staff.get("/record?lang=ps").get_data(as_text=True)
-    assert "This server cannot save recordings" in page and 'data-writable="no"' in page
+    assert "This server cannot keep recordings" in page and 'data-writable="no"' in page
     refused = staff.put(f"/record/ps/{names[0]}.wav", data=tone(1.0))
     assert refused.status_code == 409 and "Download recordings" in refused.get_json()["error"]
     answer = staff.post("/record/ps/download", data={names[0]: (io.BytesIO(tone(1.0)), f"{names[0]}.wav"),

@@ -126,9 +126,11 @@ def start_catalog(root: Path) -> tuple[Catalog | None, list[Problem]]:
 class Keeper:
     """Holds the catalog a worker serves and keeps it current from a thread of its own."""
 
-    def __init__(self, root: Path, catalog: Catalog, interval: float = INTERVAL, on_change=None):
+    def __init__(self, root: Path, catalog: Catalog, interval: float = INTERVAL, on_change=None,
+                 refused: list[Problem] = ()):
         self.root = Path(root)
         self.catalog = catalog
+        self.refused = tuple(str(p) for p in refused)   # the errors of the files on disk, while they are refused
         self.interval = interval
         self.on_change = on_change          # called with each new catalog before it is served
         self.seen = (fingerprint(self.root), _saved_stamp(self.root))
@@ -157,9 +159,11 @@ class Keeper:
         self.seen = (files, stamp)
         catalog, problems = load(self.root)
         if catalog is not None:
+            self.refused = ()
             save(self.root, catalog)
             self.seen = (files, _saved_stamp(self.root))
             return self._serve(catalog, "content reloaded")
+        self.refused = tuple(str(p) for p in errors(problems))
         if files_changed:
             log.error("content change refused; still serving the last good content",
                       extra={"content": self.catalog.version, "problems": [str(p) for p in errors(problems)]})

@@ -19,6 +19,7 @@ LANGUAGE_FIELDS = {"code", "name", "keywords", "detect", "voice", "speech", "sms
 VOICE_FIELDS = {"say", "name", "espeak"}
 NODE_FIELDS = {"options", "resources", "connect"}
 OPTION_FIELDS = {"digit", "goto", "words"}
+UNREADABLE = {"yaml-syntax", "not-utf8"}   # a file that could not be read at all: nothing else is checked
 RESOURCE_FIELDS = {"name", "short", "phone", "also", "address", "serves", "source", "hours", "languages", "email", "website"}
 
 
@@ -245,6 +246,13 @@ def load(root: Path, keep_errors: bool = False,
     sources = {rel: Source(root, rel, problems, files) for rel in (
         "prompts/languages.yaml", "prompts/resources.yaml", "prompts/menu.yaml", "prompts/en.yaml", "prompts/schedule.yaml")}
     languages = _languages(sources["prompts/languages.yaml"], root)
+    for lang in languages:
+        if lang.code != SOURCE_LANGUAGE:
+            rel = f"translations/{lang.code}.yaml"
+            sources[rel] = Source(root, rel, problems, files)
+    unreadable = [p for p in problems if p.code in UNREADABLE]
+    if unreadable:   # every other check would compare with a file that could not be read: only misleading
+        return None, sorted(unreadable)
     resources = _resources(sources["prompts/resources.yaml"])
     nodes = _nodes(sources["prompts/menu.yaml"], resources)
     english = sources["prompts/en.yaml"]
@@ -256,7 +264,6 @@ def load(root: Path, keep_errors: bool = False,
         if lang.code == SOURCE_LANGUAGE:
             continue
         rel = f"translations/{lang.code}.yaml"
-        sources[rel] = Source(root, rel, problems, files)
         messages[lang.code] = _messages(sources[rel], origins, lang.code)
         rules.check_translation(sources[rel], lang.code, messages, nodes, resources)
     rules.check_english(english, messages, nodes, resources)

@@ -3,6 +3,7 @@ are stored (PUT /record/<code>/<name>.wav) or, on a deployment whose content fol
 zip to commit (POST /record/<code>/download). Same access as the other staff pages."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from flask import Response, abort, jsonify, render_template, request
@@ -75,7 +76,20 @@ def page():
     shown = prompts(catalog, code)
     done = sum(1 for p in shown if p.plays == "recording")
     return render_template("record.html", languages=catalog.languages, language=language, prompts=shown,
-                           done=done, writable=recordings.writable(hotline().settings.content_dir, code))
+                           done=done, writable=_keeps(code) is None, ephemeral=hotline().settings.ephemeral_disk)
+
+
+def _keeps(code: str) -> str | None:
+    """Why this server cannot keep a recording (None when it can): a disk its platform wipes at every restart, or
+    a read-only content folder."""
+    settings = hotline().settings
+    if settings.ephemeral_disk:
+        return (f"this server runs on {settings.ephemeral_disk}, which wipes its disk at every restart and deploy: a "
+                "recording saved here would be lost; keep them on the page, use Download recordings and commit them")
+    if not recordings.writable(settings.content_dir, code):
+        return ("this server cannot save recordings (its content folder is read-only): keep them on the page and use "
+                "Download recordings")
+    return None
 
 
 @bp.put("/record/<code>/<name>.<ext>")
@@ -87,14 +101,16 @@ def upload(code: str, name: str, ext: str):
     if not recordings.NAME.fullmatch(name) or name not in audio.recording_names(catalog, code):
         abort(404, f"'{name}' is not the name of a prompt callers of '{code}' hear (the text may have changed: "
                    "reload the page)")
-    root = hotline().settings.content_dir
-    if not recordings.writable(root, code):
-        abort(409, "this server cannot save recordings (its content folder is read-only): keep them on the page "
-                   "and use Download recordings")
+    refusal = _keeps(code)
+    if refusal is not None:
+        abort(409, refusal)
     try:
-        created = recordings.store(root, code, name, request.get_data())
+        created = recordings.store(hotline().settings.content_dir, code, name, request.get_data())
     except recordings.NotAudio as exc:
         abort(415, str(exc))
+    except OSError as exc:   # a full disk, a folder that became read-only: said, and nothing half-written stays
+        abort(409, f"the recording could not be saved ({os.strerror(exc.errno) if exc.errno else type(exc).__name__}); "
+                   "keep it on the page and try again, or use Download recordings")
     note(outcome="recording saved", lang=code)
     return Response(status=201 if created else 204)
 

@@ -67,9 +67,11 @@ def _when(choice: str) -> dt.datetime:
     schedule = app.catalog.schedule
     zone = schedule.timezone if schedule else dt.timezone.utc
     now = current_app.config["HOTLINE_CLOCK"]().astimezone(zone)
-    if choice == "holiday" and schedule and schedule.closed:
-        day = schedule.closed[0]
-        return dt.datetime.combine(dt.date(day.year or now.year, day.month, day.day), TIMES["holiday"], zone)
+    if choice == "holiday" and schedule:   # the next weekday the Welcome Center would open but for a holiday
+        ahead = (now.date() + dt.timedelta(days=n) for n in range(400))
+        day = next((d for d in ahead if schedule.hours[d.weekday()] and schedule.closed_day(d)), None)
+        if day is not None:
+            return dt.datetime.combine(day, TIMES["holiday"], zone)
     if choice in ("open hours", "after hours"):
         day = now.date()
         while day.weekday() >= 5:
@@ -120,8 +122,10 @@ def callbacks():
     requests = app.callbacks.pending()
     zone = getattr(app.catalog.schedule, "timezone", dt.timezone.utc)
     names = {l.code: l.name for l in app.catalog.languages}
-    return render_template("callbacks.html", requests=requests, zone=zone, names=names,
-                           cleared=request.args.get("cleared"))
+    page = render_template("callbacks.html", requests=requests, zone=zone, names=names,
+                           cleared=request.args.get("cleared"), new=sum(r.new for r in requests))
+    app.callbacks.shown(requests)
+    return page
 
 
 @bp.post("/callbacks/clear")
