@@ -8,6 +8,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hotline import detect, logs, texting, twilio_rest
+from hotline.budgets import TextBudget
 from hotline.callbacks import Callbacks
 from hotline.content import Catalog
 from hotline.content.keeper import Keeper, start_catalog
@@ -52,10 +53,11 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None, store: Sto
     app.config["HOTLINE_CLOCK"] = clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
     rest = twilio_rest.client(settings) if settings.texting else None   # one REST client, built once
     app.extensions["hotline"] = Hotline(settings, keeper, store, Callbacks.from_settings(store, settings), clock=clock,
-                                        texter=texting.sender(rest, settings.phone_numbers[0]) if rest else None)
+                                        texter=texting.sender(rest, settings.phone_numbers[0]) if rest else None,
+                                        budget=TextBudget(store, settings.texts_per_hour))
     app.before_request(start_request)
     app.after_request(log_request)
-    for blueprint in (home.bp, sms.bp, voice.bp, health.bp, audio.bp, staff.bp, record.bp):
+    for blueprint in (home.bp, sms.bp, voice.bp, health.bp, audio.bp, access.signin_bp, staff.bp, record.bp):
         app.register_blueprint(blueprint)
     access.configure(app)
     if follow:

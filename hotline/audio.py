@@ -103,8 +103,10 @@ def script(catalog: Catalog, code: str) -> list[Part]:
             if opens is not None:
                 found.append(notice("closed", **opening_words(catalog, code, opens)))
     found += said(Screen(MAIN), after_hours=True) + said(Screen(MAIN), after_hours=True, withheld=True)
+    found += said(Screen(MAIN), after_hours=True, verified=False)
     for node in catalog.nodes:
-        found += said(Screen(node), after_hours=True, texting=True) if node != MAIN else []
+        for verified in (True, False):
+            found += said(Screen(node), after_hours=True, texting=True, verified=verified) if node != MAIN else []
     for node in catalog.nodes.values():
         found += [part for rid in (node.resources if node.connect else ()) for part in said(Screen(CONNECT, target=rid))]
     found += [notice(f"textme.{outcome}") for outcome in TEXT_OUTCOMES] + [notice("unclear"), notice(UNDONE)]

@@ -33,3 +33,22 @@ def withheld(caller: str) -> bool:
 def person(sender: str) -> bool:
     """Whether a text comes from a person's phone number (E.164), not a short code or an alphanumeric sender."""
     return (sender or "").strip() not in WITHHELD and _number(sender) is not None
+
+
+# What phonenumbers calls the line of a person (a home or a mobile phone), the only kinds the hotline texts.
+PERSONAL_TYPES = frozenset({phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.MOBILE,
+                            phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE})
+TEXTED_REGIONS = frozenset({"US", "CA"})
+
+
+def textable(number: str, own: tuple[str, ...] = ()) -> bool:
+    """Whether the hotline may start a text to this number: a person's phone in the US or Canada (a fixed line or
+    a mobile, never premium-rate, toll-free, shared-cost, personal (500), voicemail or the fictional 555-0100 to
+    555-0199), and never one of the hotline's own numbers."""
+    parsed = _number(number)
+    if parsed is None or number.strip() in own or not phonenumbers.is_valid_number(parsed):
+        return False
+    national = phonenumbers.national_significant_number(parsed)
+    fictional = national[3:6] == "555" and national[6:8] == "01"
+    return (phonenumbers.region_code_for_number(parsed) in TEXTED_REGIONS and not fictional
+            and phonenumbers.number_type(parsed) in PERSONAL_TYPES)

@@ -40,12 +40,13 @@ class _Plan:
 
 
 def text(catalog: Catalog, store: Store, number: str, body: str | None, lang: str | None = None,
-         media: bool = False, retry: str = "", day: dt.date | None = None) -> Exchange:
+         media: bool = False, retry: str = "", day: dt.date | None = None, own: tuple[str, ...] = ()) -> Exchange:
     """Answer one text from a number. lang preselects the language of a new conversation; retry is the
-    request's retry field (the same message again gets the same reply); day counts it in that day's usage."""
+    request's retry field (the same message again gets the same reply); day counts it in that day's usage; own
+    are the hotline's own numbers, which are never answered (two hotline numbers would answer each other)."""
     said = inbound.read(catalog, body, media)
     who = store.caller(number)
-    if not callers.person(number):   # a short code or an alphanumeric sender: a machine, never answered
+    if not callers.person(number) or number.strip() in own:   # a short code, a named sender, the hotline itself
         store.commit(who, Changes(counts=counts_for("sms", None, outcomes=["ignored sender"])), day=day)
         return Exchange(None, [], True, "ignored sender")
     for attempt in range(ATTEMPTS):

@@ -26,7 +26,7 @@ ERASE = "erase"                # on a call: what ERASE deletes, then confirm
 FORGOTTEN = "forgotten"        # everything kept for the number was deleted
 UNDONE = "not_done"            # a notice: what the caller asked could not be stored, so it was not done
 TEXT_ME = "textme"             # on a call: text the caller the numbers of the topic just heard (done by the view)
-TEXT_OUTCOMES = ("sent", "again", "failed", "optout", "withheld")   # what the caller is told: textme.<outcome>
+TEXT_OUTCOMES = ("sent", "again", "failed", "optout", "busy")   # what the caller is told: textme.<outcome>
 LANGUAGE_PAGE = 8              # languages offered per page of the call's language menu
 STATE_VERSION = 1
 SILENCE_LIMIT = 2   # silent prompts in a row before a call ends politely
@@ -238,12 +238,14 @@ def _choose(catalog: Catalog, state: State, event: Input) -> Turn:
         return _erase(catalog, state, said)
     lang = state.lang or "en"
     node = catalog.nodes[state.node]
-    keeps = state.channel == "voice" and node.id == MAIN and not state.withheld   # a number to keep things for
-    if keeps and state.after_hours and said == CALLBACK_DIGIT:
+    # A call changes what is kept for a number (a call-back, an erase) or texts it only when the carrier attests
+    # that the caller owns it: anyone can call with anyone's caller ID.
+    vouched = state.channel == "voice" and state.verified and not state.withheld
+    if vouched and node.id == MAIN and state.after_hours and said == CALLBACK_DIGIT:
         return _show(state, CALLBACK, Event("topic", CALLBACK))
-    if keeps and said == ERASE_DIGIT:
+    if vouched and node.id == MAIN and said == ERASE_DIGIT:
         return _show(state, ERASE, Event("topic", ERASE))
-    if state.channel == "voice" and state.texting and node.resources and node.id != MAIN and said == TEXT_ME_DIGIT:
+    if vouched and state.texting and node.resources and node.id != MAIN and said == TEXT_ME_DIGIT:
         return _text_me(state, node.id)
     if state.channel == "voice" and node.connect and said.isdigit() and 1 <= int(said) <= len(node.resources):
         rid = node.resources[int(said) - 1]
@@ -258,9 +260,7 @@ def _choose(catalog: Catalog, state: State, event: Input) -> Turn:
 
 
 def _text_me(state: State, topic: str) -> Turn:
-    """The caller asked for this topic's numbers by text: once a topic a call, never to a hidden number."""
-    if state.withheld:
-        return texted(state, topic, "withheld")
+    """The caller asked for this topic's numbers by text: once a topic a call."""
     if topic in state.texted.split():
         return texted(state, topic, "again")
     return Turn((Screen(TEXT_ME, target=topic),), replace(state, misses=0))

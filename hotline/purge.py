@@ -127,6 +127,9 @@ class Purge:
                         when = (record.date_sent if kind == "messages" else record.start_time) or record.date_created
                         if record.sid in seen or when is None or when >= cutoff:
                             continue
+                        sender = getattr(record, "from_", None) or getattr(record, "_from", None)   # messages, calls
+                        if record.to not in self.numbers and sender not in self.numbers:
+                            continue   # whatever a list returns, only the hotline's own records are ever deleted
                         seen.add(record.sid)
                         tally.due += 1
                         if kind == "calls" and record.status not in FINISHED_CALLS:

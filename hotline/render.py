@@ -50,21 +50,23 @@ def fill(catalog: Catalog, lang: str, channel: Channel, msg_id: str, **params: s
 
 
 def parts(catalog: Catalog, lang: str, channel: Channel, screen: Screen, *, after_hours: bool = False,
-          withheld: bool = False, texting: bool = False, **params: str) -> list[Part]:
+          withheld: bool = False, texting: bool = False, verified: bool = True, **params: str) -> list[Part]:
     """Everything a screen says, in order: notices, body, listings, options, footer. texting: on a call, a topic
-    that lists organizations offers to text their numbers."""
-    return list(_parts(catalog, lang, channel, screen, (after_hours, withheld, texting), tuple(sorted(params.items()))))
+    that lists organizations offers its numbers by text; verified: the carrier attests the caller's number, so
+    the call may text it, erase what is kept for it or ask for a call back (else the caller is told how by text)."""
+    flags = (after_hours, withheld, texting, verified)
+    return list(_parts(catalog, lang, channel, screen, flags, tuple(sorted(params.items()))))
 
 
 @per_catalog(maxsize=4096)
-def _parts(catalog: Catalog, lang: str, channel: Channel, screen: Screen, flags: tuple[bool, bool, bool],
+def _parts(catalog: Catalog, lang: str, channel: Channel, screen: Screen, flags: tuple[bool, bool, bool, bool],
            param_items: tuple[tuple[str, str], ...]) -> tuple[Part, ...]:
     """parts(), computed once per catalog, language, screen, call flags and parameters."""
     return tuple(_compose(catalog, lang, channel, screen, *flags, **dict(param_items)))
 
 
 def _compose(catalog: Catalog, lang: str, channel: Channel, screen: Screen, after_hours: bool, withheld: bool,
-             texting: bool, **params: str) -> list[Part]:
+             texting: bool, verified: bool, **params: str) -> list[Part]:
 
     def part(msg_id: str, kind: str = "body", code: str = lang, **extra: str) -> Part:
         return Part(fill(catalog, code, channel, msg_id, **params, **extra), code, kind, msg_id)
@@ -92,14 +94,17 @@ def _compose(catalog: Catalog, lang: str, channel: Channel, screen: Screen, afte
         found.append(part(template, "listing", name=name, phone=phone, digit=str(position)))
     found += options
     if voice and texting and not withheld and node.resources and node.id != MAIN:
-        found.append(part("textme.offer", "option", digit=TEXT_ME_DIGIT))
+        found.append(part("textme.offer", "option", digit=TEXT_ME_DIGIT) if verified else part("textme.self", "notice"))
     if node.id == MAIN and voice:
         if withheld:   # nothing is kept for a hidden number: nothing to erase, no number to call back
             found += [part("callback.withheld", "notice")] if after_hours else []
-        else:
+        elif verified:
             found.append(part("erase.offer", "option", digit=ERASE_DIGIT))
             if after_hours:
                 found.append(part("callback.offer", "option", digit=CALLBACK_DIGIT))
+        else:          # a caller ID anyone could have used: the same things, by a text from the phone itself
+            found.append(part("erase.bytext", "notice"))
+            found += [part("callback.unverified", "notice")] if after_hours else []
         found.append(part("languages.switch", "footer"))
     else:
         found.append(part("languages.footer" if node.id == MAIN else "footer", "footer"))

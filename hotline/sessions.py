@@ -318,8 +318,9 @@ class Store:
         if not self.available():
             return Loaded(None, None, ok=False)
         minute = int(time.time() // 60)
-        keys = [f"{PREFIX}:{channel}:{who}", f"{PREFIX}:lang:{who}", f"{PREFIX}:optout:{who}",
-                f"{PREFIX}:rate:{who}:{minute}", f"{PREFIX}:rate:all:{minute}", day_key(day or dt.date.today())]
+        keys = [f"{PREFIX}:{channel}:{who}", f"{PREFIX}:lang:{who}", f"{PREFIX}:optout:{who}",   # each channel its own
+                f"{PREFIX}:rate:{who}:{minute}", f"{PREFIX}:rate:all:{channel}:{minute}",       # ceiling: calls cannot
+                day_key(day or dt.date.today())]                                              # silence texts
         args = [retry, "1" if limit else "0", self.per_number, self.per_minute, RATE_WINDOW, STATS_TTL,
                 *(counts if day else ())]
         try:
@@ -400,10 +401,10 @@ class Store:
             kept.append((int(time.time()), retry, reply))
         return kept[-REPLIES_KEPT:]
 
-    def everything(self, who: str) -> list[str]:
-        """Every key kept for a caller, for ERASE."""
+    def everything(self, who: str, opt_out: bool = True) -> list[str]:
+        """Every key kept for a caller, for ERASE (without the opt-out, for an erase made by a call)."""
         minute = int(time.time() // 60)
-        return [f"{PREFIX}:{kind}:{who}" for kind in KINDS] + \
+        return [f"{PREFIX}:{kind}:{who}" for kind in KINDS if opt_out or kind != "optout"] + \
                [f"{PREFIX}:rate:{who}:{m}" for m in (minute - 1, minute)]
 
     def diagnose(self) -> str | None:

@@ -72,7 +72,8 @@ class Settings:
     admin_token: str | None = None
     port: int = 5000
     rate_per_number: int = 20      # texts or calls from one number in a minute before no reply
-    rate_per_minute: int = 1200    # replies of the whole hotline in a minute (a flood or SMS pumping)
+    rate_per_minute: int = 1200    # replies of the whole hotline in a minute, texts and calls each (a flood)
+    texts_per_hour: int = 100      # texts the hotline starts itself (a caller's press of 8), whole hotline, an hour
     phone_numbers: tuple[str, ...] = ()   # the hotline's own numbers (E.164): caller ID, sender, what purge deletes
     twilio_account_sid: str | None = None      # the account whose REST API texts callers and purges records
     twilio_api_url: str = TWILIO_API_URL       # Twilio's REST API (a local stand-in in tests)
@@ -150,7 +151,8 @@ class Settings:
         if public_url and not public_url.startswith(("http://", "https://")):
             raise SettingsError("HOTLINE_PUBLIC_URL must start with http:// or https://")
         numbers = {}
-        for name, default in (("PORT", "5000"), ("HOTLINE_RATE_PER_NUMBER", "20"), ("HOTLINE_RATE_PER_MINUTE", "1200")):
+        for name, default in (("PORT", "5000"), ("HOTLINE_RATE_PER_NUMBER", "20"), ("HOTLINE_RATE_PER_MINUTE", "1200"),
+                              ("HOTLINE_TEXTS_PER_HOUR", "100")):
             value = env.get(name) or default
             if not value.isdigit():
                 raise SettingsError(f"{name} must be a whole number, not {value!r}")
@@ -186,6 +188,7 @@ class Settings:
             port=numbers["PORT"],
             rate_per_number=numbers["HOTLINE_RATE_PER_NUMBER"],
             rate_per_minute=numbers["HOTLINE_RATE_PER_MINUTE"],
+            texts_per_hour=numbers["HOTLINE_TEXTS_PER_HOUR"],
         )
         if secret:
             kwargs.update(secret=secret.encode(), secret_is_random=False)

@@ -12,7 +12,7 @@ from hotline.sessions import Store, day_key
 
 COUNTED_OUTCOMES = {"opted out", "rate limited", "degraded", "help", "forgotten", "callback", "forwarded",
                     "not answered", "connect", "not stored, told so", "ignored sender", "numbers texted",
-                    "numbers not texted"}
+                    "numbers not texted", "text budget used up"}
 EVENT_OUTCOMES = {"callback", "connect", "forget"}   # engine events that are outcomes worth counting
 
 
@@ -26,6 +26,7 @@ def counts_for(channel: str, lang: str | None, events=(), outcomes=(), new: bool
     outcomes = list(outcomes) + [("forgotten" if e.name == "forget" else e.name)
                                  for e in events if e.name in EVENT_OUTCOMES]
     outcomes += [("numbers texted" if e.value == "sent" else "numbers not texted") for e in events if e.name == "textme"]
+    outcomes += ["text budget used up" for e in events if e.name == "textme" and e.value == "busy"]
     fields += [f"outcome:{o}" for o in outcomes if o in COUNTED_OUTCOMES]
     return fields
 

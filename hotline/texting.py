@@ -3,8 +3,10 @@ own number, in the caller's language, with the organizations and numbers of the 
 language is, cut like every reply: a list too long for three segments ends with how to get the rest, and the
 text conversation is kept so that MORE brings it).
 
-Never to a hidden number (the engine says why) or to a number that texted STOP. A caller whose number the
-carrier did not attest may not own it, so they are never told that it opted out: only that no text went.
+Offered only to a caller whose number the carrier attests (the engine sees to it: anyone can call with anyone's
+caller ID), and sent only to a person's phone in the US or Canada that is not the hotline's own and did not text
+STOP, within the budgets of hotline.budgets. A caller hears what became of it in words that tell nothing about
+anyone else.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from typing import Callable
 
-from hotline import sms
+from hotline import budgets, callers, sms
 from hotline.content.catalog import Catalog
 from hotline.engine import Screen, State
 from hotline.twilio_rest import FAILURES, described, error_code
@@ -45,16 +47,24 @@ def pages(catalog: Catalog, lang: str, topic: str) -> tuple[sms.SmsReply, ...]:
 
 
 def text_numbers(catalog: Catalog, send: Send | None, number: str, lang: str, topic: str, *, opted_out: bool,
-                 attested: bool) -> Texted:
-    """Text one topic's numbers to a caller; what to tell them."""
-    if opted_out:
-        return Texted("optout" if attested else "failed")
+                 own: tuple[str, ...], take: Callable[[], str], give_back: Callable[[], None]) -> Texted:
+    """Text one topic's numbers to an attested caller; what to tell them. take() takes a text from the budgets
+    (hotline.budgets), give_back() returns the topic's when the text could not be sent."""
     if send is None:   # the REST API was switched off during the call
         return Texted("failed")
+    if not callers.textable(number, own):
+        log.warning("a caller's text was not sent: not a person's phone in the US or Canada", extra={"topic": topic})
+        return Texted("failed")
+    if opted_out:
+        return Texted("optout")
+    budget = take()
+    if budget != budgets.OK:
+        return Texted({budgets.AGAIN: "again", budgets.DOWN: "failed"}.get(budget, "busy"))
     first, *rest = pages(catalog, lang, topic)
     try:
         send(number, first.text)
     except FAILURES as exc:
+        give_back()
         log.warning("a caller's text was not sent", extra={"error": described(exc), "topic": topic})
-        return Texted("optout" if error_code(exc) == UNSUBSCRIBED and attested else "failed")
+        return Texted("optout" if error_code(exc) == UNSUBSCRIBED else "failed")
     return Texted("sent", State(channel="sms", lang=lang, node=topic, brief=True) if rest else None)

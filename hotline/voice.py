@@ -101,7 +101,8 @@ def _spoken(catalog: Catalog, turn: Turn, opens: dt.datetime | None) -> list[tup
     for screen in turn.screens:
         if opens is None and "closed" in screen.notices:
             screen = replace(screen, notices=tuple(n for n in screen.notices if n != "closed"))
-        flags = {"after_hours": turn.state.after_hours, "withheld": turn.state.withheld, "texting": turn.state.texting}
+        flags = {"after_hours": turn.state.after_hours, "withheld": turn.state.withheld, "texting": turn.state.texting,
+                 "verified": turn.state.verified}
         for code in (codes if turn.end or screen.node != LANGUAGES else codes[:1]):
             words = opening_words(catalog, code, opens) if opens else {}
             mine = parts(catalog, code, "voice", screen, **flags, **words)

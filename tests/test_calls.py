@@ -28,7 +28,7 @@ def at(*args) -> dt.datetime:
 
 
 def english_menu(twilio) -> str:
-    call = Call(twilio, CALLER)
+    call = Call(twilio, CALLER, verified=True)
     call.start()
     return call.press("1").speech
 
@@ -85,7 +85,7 @@ def test_after_hours_says_when_the_welcome_center_opens(twilio, now):
 
 def test_after_hours_in_spanish_says_it_in_spanish(twilio, now):
     now.value = at(2026, 12, 4, 17, 0)                   # Friday after closing
-    call = Call(twilio, CALLER)
+    call = Call(twilio, CALLER, verified=True)
     call.start()
     speech = call.press("2").speech
     assert "El Centro de Bienvenida está cerrado ahora. Abre el lunes a las" in speech
@@ -118,7 +118,7 @@ def test_returning_caller_hears_their_language_and_how_to_change_it(twilio):
 
 
 def test_silence_at_the_language_choice_defaults_to_english_not_a_hang_up(twilio):
-    call = Call(twilio, CALLER)
+    call = Call(twilio, CALLER, verified=True)
     call.start()
     assert "For English, press 1." in call.wait().speech   # repeated once
     menu = call.wait()
@@ -127,7 +127,7 @@ def test_silence_at_the_language_choice_defaults_to_english_not_a_hang_up(twilio
 
 
 def test_callback_request_end_to_end(twilio, redis_client, redis_url, now):
-    call = Call(twilio, CALLER)
+    call = Call(twilio, CALLER, verified=True)
     call.start()
     call.press("1")
     explained = call.press("9").speech
@@ -160,7 +160,7 @@ def test_callback_request_end_to_end(twilio, redis_client, redis_url, now):
 
 
 def test_going_back_from_the_callback_explanation_stores_nothing(twilio, redis_client):
-    call = Call(twilio, CALLER)
+    call = Call(twilio, CALLER, verified=True)
     call.start()
     call.press("1")
     call.press("9")
@@ -169,7 +169,7 @@ def test_going_back_from_the_callback_explanation_stores_nothing(twilio, redis_c
 
 
 def test_connect_dials_the_organization_read_out(twilio):
-    call = Call(twilio, CALLER)
+    call = Call(twilio, CALLER, verified=True)
     call.start()
     call.press("1")
     call.press("4")
@@ -181,7 +181,7 @@ def test_connect_dials_the_organization_read_out(twilio):
 
 
 def test_a_call_that_loops_ends_politely(twilio):
-    call = Call(twilio, CALLER)
+    call = Call(twilio, CALLER, verified=True)
     call.start()
     call.press("1")
     for _ in range(60):
@@ -192,7 +192,7 @@ def test_a_call_that_loops_ends_politely(twilio):
 
 
 def test_audio_is_served_with_caching_headers(app, twilio):
-    call = Call(twilio, CALLER)
+    call = Call(twilio, CALLER, verified=True)
     call.start()
     url = call.press("4").plays[0]                         # Haitian Creole, rendered audio
     with app.test_client().get(url) as response:
@@ -246,7 +246,7 @@ def test_recordings_make_pashto_callable_and_win_over_rendered_audio(content_cop
     assert audio.clip(catalog, swahili).startswith("recorded/")      # a person's recording wins
     assert audio.missing(catalog, "ps") == []
     client = TwilioClient(app.test_client(), TOKEN)
-    call = Call(client, CALLER)
+    call = Call(client, CALLER, verified=True)
     call.start()
     offers = call.press("9").plays
     assert any(url.startswith("/audio/ps/recorded/") for url in offers)

@@ -61,6 +61,8 @@ class TwilioAPI:
         self.refused: dict[str, int] = {}            # a number texts cannot go to -> Twilio's error code
         self.requests: list[tuple[str, str, dict]] = []   # (method, what: a list's kind or a record's sid, query)
         self.outbox: list[dict] = []                 # the texts created through the API: to, from, body
+        self.ignores_filters = False                 # lists every record, whatever To and From ask (a test of
+                                                     # what the hotline does with records not its own)
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -181,7 +183,8 @@ class TwilioAPI:
             return _error(20001, f"PageSize must be between 1 and {MAX_PAGE}", 400)
         chosen = []
         for record in self.records[kind].values():
-            if "To" in query and record["to"] != query["To"] or "From" in query and record["from"] != query["From"]:
+            wrong = "To" in query and record["to"] != query["To"] or "From" in query and record["from"] != query["From"]
+            if wrong and not self.ignores_filters:
                 continue
             if not self._dated(record[date], query, name):
                 continue

@@ -10,6 +10,7 @@ from typing import Callable
 from flask import current_app, g, request
 
 from hotline import logs
+from hotline.budgets import TextBudget
 from hotline.callbacks import Callbacks
 from hotline.content.catalog import Catalog
 from hotline.content.keeper import Keeper
@@ -29,6 +30,7 @@ class Hotline:
     callbacks: Callbacks
     clock: object = field(default=None, repr=False)
     texter: Callable[[str, str], None] | None = field(default=None, repr=False)   # texts a caller (REST API)
+    budget: TextBudget | None = field(default=None, repr=False)   # what the texts the hotline starts may use
 
     @property
     def catalog(self) -> Catalog:

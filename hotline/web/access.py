@@ -1,10 +1,11 @@
 """Who may open the staff pages: decided by the socket and the token, never by a header a client chose.
 
 - With HOTLINE_ADMIN_TOKEN: `Authorization: Bearer <token>` (a script; no session, no anti-forgery token), or a
-  staff session in the browser: a `?token=` link signs it in and redirects to the same page without the token.
-  The session is Flask's signed cookie (a key derived from HOTLINE_SECRET for this only), for 8 hours,
-  HttpOnly, SameSite=Strict, Secure when the public URL is https; it holds an anti-forgery token, never the
-  admin token.
+  staff session in the browser, opened by the sign-in form (POST /signin: the token never in a URL) or by a
+  `?token=` link, which redirects to the same page without the token. The session is Flask's signed cookie (a
+  key derived from HOTLINE_SECRET for this only), for 8 hours, HttpOnly, SameSite=Strict, Secure (with HSTS)
+  when the public URL is https; it holds an anti-forgery token and a keyed mark of the admin token it was opened
+  with, never the token itself: rotating HOTLINE_ADMIN_TOKEN ends every session at once. POST /signout ends one.
 - Without it and with REDIS_URL (production): closed to everyone, and the start-up log says how to open them.
 - Without it and with the embedded store (trying the hotline out): open only to a browser on this machine,
   when both the connection's address and the Host it asked for are this machine's (a page elsewhere that
@@ -21,9 +22,9 @@ import ipaddress
 import logging
 import secrets
 from datetime import timedelta
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from flask import Blueprint, abort, g, redirect, request, session
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session
 
 from hotline.web import hotline, note
 
@@ -67,7 +68,30 @@ def _refuse(status: int, reason: str):
     note(outcome="refused", reason=reason)
     if status == 401:
         log.warning("staff page refused: wrong or missing token", extra={"route": request.path})
+        if request.method == "GET" and request.accept_mimetypes.accept_html:   # a browser: the way in
+            abort(_sign_in_page(401, wrong="token" in request.args))
     abort(status)
+
+
+def _sign_in_page(status: int, wrong: bool = False, next_path: str | None = None):
+    """The sign-in form, which posts the token (never in a URL), and comes back to the page asked for."""
+    page = render_template("signin.html", wrong=wrong, next=_local(next_path or request.full_path.rstrip("?")),
+                           csrf_token=lambda: "", csp_nonce=csp_nonce, signed_in=lambda: False)
+    return protect_headers(current_app.response_class(page, status=status, mimetype="text/html"))
+
+
+def _local(path: str | None) -> str:
+    """A path on this site to go back to after signing in (never another site's address), without the token."""
+    parts = urlsplit(path or "")
+    if not parts.path.startswith("/") or parts.path.startswith("//") or parts.scheme or parts.netloc:
+        return "/simulator"
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k != "token"])
+    return parts.path + (f"?{query}" if query else "")
+
+
+def _token_mark(token: str) -> str:
+    """A keyed mark of the admin token a session was opened with: it changes when the token is rotated."""
+    return hmac.new(current_app.secret_key, token.encode(), "sha256").hexdigest()[:24]
 
 
 def _origin() -> str:
@@ -82,7 +106,7 @@ def _origin() -> str:
 def require_staff():
     """Before every staff page: the host, then the token or the session (or this machine), then forgery."""
     settings = hotline().settings
-    if settings.public_url and _hostname(_original_host()) != _hostname(urlsplit(settings.public_url).netloc):
+    if not _allowed_host():
         _refuse(403, "staff pages answer only to HOTLINE_PUBLIC_URL's host")
     expected = settings.admin_token
     auth = request.headers.get("Authorization", "")
@@ -94,29 +118,72 @@ def require_staff():
     if expected and "token" in request.args:
         if not hmac.compare_digest(request.args["token"].encode(), expected.encode()):
             _refuse(401, "wrong or missing admin token")
-        session.clear()
-        _sign_in()
+        _sign_in(expected)
         rest = [(k, v) for k, v in request.args.items(multi=True) if k != "token"]
         return redirect(request.path + (f"?{urlencode(rest)}" if rest else ""), code=303)
     if expected:
-        if not session.get("staff"):
-            _refuse(401, "wrong or missing admin token")
+        if not signed_in(expected):
+            _refuse(401, "wrong or missing admin token, or a session of a token since rotated")
     elif settings.redis_url is not None:
         _refuse(403, "staff pages are closed: HOTLINE_ADMIN_TOKEN is not set")
     elif not (_local_socket() and _hostname(_original_host()) in LOCAL_NAMES):
         _refuse(403, "staff pages are open to this machine only without HOTLINE_ADMIN_TOKEN")
-    elif not session.get("staff"):
-        _sign_in()
+    elif not signed_in(""):
+        _sign_in("")
     g.staff_by = "session"
     if request.method not in SAFE_METHODS:
         _check_forgery()
     return None
 
 
-def _sign_in() -> None:
+def signed_in(token: str) -> bool:
+    """Whether this browser has a staff session opened with this admin token (not one since rotated)."""
+    mark = session.get("token")
+    return bool(session.get("staff")) and isinstance(mark, str) and hmac.compare_digest(mark, _token_mark(token))
+
+
+def _sign_in(token: str) -> None:
+    session.clear()   # a new session, and a new anti-forgery token, at every sign-in
     session["staff"] = True
+    session["token"] = _token_mark(token)
     session["csrf"] = secrets.token_urlsafe(24)
     session.permanent = True
+
+
+def _allowed_host() -> bool:
+    public = hotline().settings.public_url
+    return not public or _hostname(_original_host()) == _hostname(urlsplit(public).netloc)
+
+
+signin_bp = Blueprint("signin", __name__)
+
+
+@signin_bp.post("/signin")
+def sign_in():
+    """The sign-in form: the admin token in the body, never in a URL; then the page asked for."""
+    expected = hotline().settings.admin_token
+    if not _allowed_host():
+        _refuse(403, "staff pages answer only to HOTLINE_PUBLIC_URL's host")
+    origin = request.headers.get("Origin")
+    if origin is not None and origin.lower() != _origin():
+        _refuse(403, "cross-site request")
+    if not expected:
+        _refuse(403, "staff pages have no token to sign in with: HOTLINE_ADMIN_TOKEN is not set")
+    given = request.form.get("token", "")
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        note(outcome="refused", reason="wrong admin token")
+        log.warning("staff sign-in refused: wrong token", extra={"route": request.path})
+        return _sign_in_page(401, wrong=True, next_path=request.form.get("next"))
+    _sign_in(expected)
+    note(outcome="signed in")
+    return redirect(_local(request.form.get("next")), code=303)
+
+
+def sign_out():
+    """End this browser's staff session (the page's sign-out button)."""
+    session.clear()
+    note(outcome="signed out")
+    return _sign_in_page(200)
 
 
 def _check_forgery() -> None:
@@ -141,8 +208,12 @@ def csp_nonce() -> str:
 
 
 def protect_headers(response):
-    """Staff pages are never framed, sniffed or sent with a Referer, and run only their own scripts and styles."""
+    """Staff pages are never framed, sniffed or sent with a Referer, run only their own scripts and styles, and
+    over an https public URL are only ever asked for over https (HSTS)."""
     nonce = csp_nonce()
+    public = hotline().settings.public_url
+    if public and public.startswith("https://"):
+        response.headers["Strict-Transport-Security"] = "max-age=31536000"
     response.headers["Content-Security-Policy"] = (
         f"default-src 'none'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'nonce-{nonce}'; "
         "img-src 'self' data:; media-src 'self' blob:; connect-src 'self'; form-action 'self'; "
@@ -162,5 +233,6 @@ def staff_blueprint(name: str, import_name: str, *first) -> Blueprint:
     for step in (*first, require_staff):
         bp.before_request(step)
     bp.after_request(protect_headers)
-    bp.context_processor(lambda: {"csrf_token": csrf_token, "csp_nonce": csp_nonce})
+    bp.context_processor(lambda: {"csrf_token": csrf_token, "csp_nonce": csp_nonce,
+                                  "signed_in": lambda: g.get("staff_by") == "session"})
     return bp

@@ -19,4 +19,6 @@ def audio(code: str, name: str):
         abort(404)
     response = send_from_directory(audio_dir(app.settings.content_dir, code), name, max_age=MAX_AGE, conditional=True)
     response.headers["Cache-Control"] = f"public, max-age={MAX_AGE}"
+    response.headers["X-Content-Type-Options"] = "nosniff"   # audio, never read as a page or a script
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

@@ -15,5 +15,5 @@ bp.after_request(protect_headers)
 def home():
     """What this service is, what it answers, and the staff pages (which ask for the admin token)."""
     app = hotline()
-    return render_template("home.html", csrf_token=lambda: "", csp_nonce=csp_nonce,
+    return render_template("home.html", csrf_token=lambda: "", csp_nonce=csp_nonce, signed_in=lambda: False,
                            languages=app.catalog.languages, numbers=app.settings.phone_numbers)

@@ -28,7 +28,7 @@ def answer(number: str, body: str, media: bool = False, lang: str | None = None,
     app = hotline()
     retry = app.store.retry_field("sms", message_sid) if message_sid else ""
     done = conversation.text(app.catalog, app.store, number, body, lang=lang, media=media, retry=retry,
-                             day=app.today())
+                             day=app.today(), own=app.settings.phone_numbers)
     note(lang=done.lang, node=done.turn.state.node if done.turn else None, outcome=done.outcome,
          stored=done.stored, segments=sum(r.segments for r in done.replies),
          encoding=",".join(sorted({r.encoding for r in done.replies})))

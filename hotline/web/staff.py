@@ -11,7 +11,7 @@ from flask import Response, current_app, jsonify, redirect, render_template, req
 
 from hotline.stats import Stats, Table
 from hotline.web import hotline, sms, voice
-from hotline.web.access import staff_blueprint
+from hotline.web.access import sign_out, staff_blueprint
 
 bp = staff_blueprint("staff", __name__)
 
@@ -81,9 +81,10 @@ def _when(choice: str) -> dt.datetime:
 
 
 def _number(session: str) -> str:
-    """A made-up number for this simulator tab (555 numbers are never real lines)."""
-    digits = "".join(c for c in session if c.isdigit())[:4].ljust(4, "0")
-    return f"+1860555{digits}"
+    """A made-up number for this simulator tab: 555-2000 to 555-2999 (the 555 exchange is never a family's line,
+    and this part of it is neither the fictional 555-01xx, which the hotline never texts, nor a hotline number)."""
+    digits = "".join(c for c in session if c.isdigit())[:3].ljust(3, "0")
+    return f"+18605552{digits}"
 
 
 @bp.post("/simulator/sms")
@@ -136,3 +137,9 @@ def clear_callbacks():
     wanted = set(request.form.getlist("called"))
     cleared = kept.clear([r for r in kept.pending() if r.id in wanted])
     return redirect(url_for("staff.callbacks", cleared=cleared), code=303)
+
+
+@bp.post("/signout")
+def signout():
+    """End this browser's staff session (the sign-out button on every staff page)."""
+    return sign_out()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 
-from hotline import callers, texting, voice
+from hotline import budgets, callers, texting, voice
 from hotline.engine import TEXT_ME, TEXT_OUTCOMES, Turn, texted
 from hotline.sessions import DOWN, LANGUAGE_TTL, SESSION_TTL, Changes, record
 from hotline.stats import counts_for
@@ -46,15 +46,15 @@ def call(number: str, now=None, call_sid: str = "", attested: bool = False, text
     day, retry = app.today(), app.store.retry_field("voice", call_sid, "start") if call_sid else ""
     who, withheld = _caller(number, call_sid)
     is_open, opens = _hours(now)
-    if is_open and app.catalog.schedule.forward_to:
-        note(outcome="forwarded")
-        app.store.commit(who, Changes(counts=counts_for("voice", None, outcomes=["forwarded"])), day=day)
-        return str(voice.forward(app.catalog.schedule.forward_to, _caller_id()))
-    loaded = app.store.load(who, "voice", retry=retry, day=day,
+    loaded = app.store.load(who, "voice", retry=retry, day=day,   # counted in open hours too: a flood is a flood
                             counts=tuple(counts_for("voice", None, outcomes=["rate limited"])))
     if loaded.limited:
         note(outcome="rate limited")
         return str(voice.hang_up())
+    if is_open and app.catalog.schedule.forward_to:
+        note(outcome="forwarded")
+        app.store.commit(who, Changes(counts=counts_for("voice", None, outcomes=["forwarded"])), day=day)
+        return str(voice.forward(app.catalog.schedule.forward_to, _caller_id()))
     turn = voice.start(app.catalog, None if withheld else loaded.lang, after_hours=not is_open,
                        attested=attested and not withheld, withheld=withheld,
                        texting=app.texter is not None if texting_on is None else texting_on)
@@ -99,15 +99,22 @@ def forwarded():
     return twiml(not_answered(form.get("From", ""), voice.verified(form.get("StirVerstat")), form.get("CallSid", "")))
 
 
-def _text_numbers(number: str, who: str, turn: Turn, loaded, send, changes: Changes) -> Turn:
-    """The caller pressed for a topic's numbers by text: send them (or say why not), keeping the text conversation
-    when the list goes on after MORE."""
+def _text_numbers(number: str, who: str, turn: Turn, loaded, send, changes: Changes, call_sid: str, now,
+                  simulated: bool) -> Turn:
+    """The caller pressed for a topic's numbers by text: send them (or say why not), within the budgets (but in the
+    simulator, which only shows the text), keeping the text conversation when the list goes on after MORE."""
     app = hotline()
     loaded = loaded if loaded is not None else app.store.load(who, "voice", limit=False)
     opted_out = loaded.opted_out if loaded.ok else app.store.known_opted_out(who)
     topic, state = turn.screens[-1].target, turn.state
+    call = call_sid or f"no call id {who}"
+
+    def take() -> str:
+        return budgets.OK if simulated else app.budget.take(call, who, topic, now)
+
     done = texting.text_numbers(app.catalog, send, number, state.lang or "en", topic, opted_out=opted_out,
-                                attested=state.verified)
+                                own=app.settings.phone_numbers, take=take,
+                                give_back=lambda: None if simulated else app.budget.give_back(call, topic))
     if done.follow is not None:
         changes.sets.append((app.store.key("sms", who), record(done.follow, []), SESSION_TTL))
     return texted(state, topic, done.outcome)
@@ -134,7 +141,7 @@ def prompt(number: str, args, digits: str | None, speech: str | None, now=None, 
         return voice.document(app.catalog, turn, opens, _caller_id())
     changes = Changes()
     if texts:
-        turn = _text_numbers(number, who, turn, loaded, send or app.texter, changes)
+        turn = _text_numbers(number, who, turn, loaded, send or app.texter, changes, call_sid, now, send is not None)
     events = {e.name for e in turn.events}
     language = turn.state.lang if "language" in events else None
     changes.counts = counts_for("voice", language, turn.events, new=False)
@@ -142,8 +149,8 @@ def prompt(number: str, args, digits: str | None, speech: str | None, now=None, 
         changes.sets.append((app.store.key("lang", who), language, LANGUAGE_TTL))
     if "callback" in events:
         changes.sets.append(app.callbacks.entry(number, turn.state.lang or "en", now))
-    if "forget" in events:
-        changes.deletes += app.store.everything(who)
+    if "forget" in events:   # offered only to an attested caller, and never an opt-out: that is Twilio's and STOP's
+        changes.deletes += app.store.everything(who, opt_out=False)
     document = voice.document(app.catalog, turn, opens, _caller_id())
     if retry and loaded is not None and loaded.ok and "forget" not in events:   # after ERASE nothing is kept
         outcome = next((e.value for e in turn.events if e.name == "textme"), "") if texts else ""
