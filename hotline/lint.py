@@ -1,23 +1,49 @@
-"""Checks that need the channels: what a text message costs once rendered, in every language."""
+"""Checks that need the channels: what a text message costs once rendered, and what its first page carries, in
+every language."""
 from __future__ import annotations
 
 from hotline.content.catalog import Catalog
 from hotline.content.problems import Problem
-from hotline.engine import Screen, State, Turn
+from hotline.engine import Screen
+from hotline.render import fill, phone_text
 from hotline.segments import MAX_SEGMENTS, NEEDLESS, clean, gsm_units, measure
-from hotline.sms import render
+from hotline.sms import pages, written
 
 GSM_SHARE = 0.9   # a language whose texts are this GSM-7 is "otherwise GSM-7"
 
 
-def _pages(catalog: Catalog, lang: str, node: str) -> list[str]:
-    pages: list[str] = []
-    for page in range(20):
-        (reply,) = render(catalog, Turn((Screen(node, page=page),), State(lang=lang)))
-        if pages and reply.text == pages[-1]:
-            break
-        pages.append(reply.text)
-    return pages
+def _texts(catalog: Catalog, lang: str, node: str) -> list[str]:
+    return [reply.text for reply in pages(catalog, lang, Screen(node))]
+
+
+def _squeezed(text: str) -> str:
+    return " ".join(text.split())   # a page joins a line's sentences, or starts a new line, where the pager cut
+
+
+def key_facts(catalog: Catalog) -> list[Problem]:
+    """An error for each topic whose key fact is not whole on its first text message in a language, where a family
+    who never replies MORE still reads it: its key sentence (<id>.key) and its key organization's number (key:)."""
+    found = []
+    for language in catalog.languages:
+        code = language.code
+        for node in catalog.nodes.values():
+            first = _squeezed(_texts(catalog, code, node.id)[0])
+            key_id = f"{node.id}.key"
+            if catalog.find(code, key_id) is not None:
+                if _squeezed(written(catalog, code, fill(catalog, code, "sms", key_id))) not in first:
+                    file, line = catalog.origin(code, key_id)
+                    found.append(Problem(file, line, 1, "key-not-first",
+                                         f"{key_id}: the fact that protects the family no longer fits the first text "
+                                         f"message in '{code}', so a family who never replies MORE would miss it; "
+                                         f"shorten it, and put the context in '{node.id}'"))
+            number = phone_text(catalog.resources[node.key].phone, "sms") if node.key else None
+            if number is not None and number not in first:
+                file, line = catalog.origin(code, node.id)
+                found.append(Problem(file, line, 1, "key-not-first",
+                                     f"{node.id}: {number}, the number of {node.key} and this topic's key, is no longer "
+                                     f"on the first text message in '{code}', so a family who never replies MORE "
+                                     f"would not have it; shorten the text before it"))
+    return found
 
 
 def long_replies(catalog: Catalog) -> list[Problem]:
@@ -25,13 +51,13 @@ def long_replies(catalog: Catalog) -> list[Problem]:
     found = []
     for language in catalog.languages:
         for node in catalog.nodes:
-            pages = _pages(catalog, language.code, node)
-            if len(pages) > 1:
-                segments = sum(measure(p).segments for p in pages)
+            texts = _texts(catalog, language.code, node)
+            if len(texts) > 1:
+                segments = sum(measure(text).segments for text in texts)
                 file, line = catalog.origin(language.code, node)
                 found.append(Problem(file, line, 1, "too-long",
                                      f"{node}: the text message is over {MAX_SEGMENTS} segments ({segments} in "
-                                     f"{len(pages)} parts); families must reply MORE for the rest; shorten it",
+                                     f"{len(texts)} parts); families must reply MORE for the rest; shorten it",
                                      "warning"))
     return found
 
@@ -66,8 +92,8 @@ NEEDLESS_CHARS = {chr(code) for code in NEEDLESS}
 
 
 def sms_problems(catalog: Catalog) -> list[Problem]:
-    """All text-message cost warnings for a catalog."""
-    return sorted(long_replies(catalog) + costly_characters(catalog))
+    """All text-message problems of a catalog: key facts off the first page (errors), costs (warnings)."""
+    return sorted(key_facts(catalog) + long_replies(catalog) + costly_characters(catalog))
 
 
 

@@ -84,7 +84,11 @@ def _compose(catalog: Catalog, lang: str, channel: Channel, screen: Screen, afte
                for opt in node.options]
     if screen.brief and voice:   # the numbers were just texted: what can be pressed next
         return found + options + [part("footer", "footer")]
-    found.append(Part(catalog.text(lang, f"{node.id}.label", channel), lang) if screen.brief else part(node.id))
+    if screen.brief:
+        found.append(Part(catalog.text(lang, f"{node.id}.label", channel), lang))
+    else:   # the fact that protects the family first, where the topic has one, then the topic's text
+        found += [part(f"{node.id}.key")] if catalog.find(lang, f"{node.id}.key") is not None else []
+        found.append(part(node.id))
     connect = node.connect and voice
     for position, rid in enumerate(node.resources, start=1):
         name = catalog.resource_name(lang, rid, channel)

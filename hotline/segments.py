@@ -69,73 +69,103 @@ def clean(text: str, fold_accents: bool = False) -> str:
     return "".join(out)
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?\u061f])\s+|(?<=[\u3002\uff01\uff1f])")   # Chinese needs no space after
-# A Latin abbreviation before a period is no sentence's end: v. EE. Depto. U.S. (but "juez." and "1982)." are).
-_ABBREVIATION = re.compile(r"(?:^|[\s(])(?:[A-Za-z]{1,3}|[A-Z][a-z]{0,4}|[A-Za-z]+\.[A-Za-z]+)\.$")
+# Where a person would cut a text too long for one message: after a sentence (Chinese needs no space after it),
+# else after a clause (a comma, semicolon or colon, and their Arabic and Chinese forms), else between words.
+_SENTENCE_END = re.compile(r"(?<=[.!?\u061f])\s+|(?<=[\u3002\uff01\uff1f])\s*")
+_CLAUSE_END = re.compile(r"(?<=[,;:\u060c\u061b])\s+|(?<=[\uff0c\uff1b\uff1a\u3001])\s*")
+_WORD_END = re.compile(r"\s+")
+# A Latin abbreviation's period is no sentence's end: a single letter, doubled capitals or a dotted word (v. EE. UU.
+# U.S.) always, a short word (Depto. ds.) when a lowercase word follows; "juez.", "ICE.", "an." and "1982)." end one.
+_ABBREVIATION = re.compile(r"(?:^|[\s(])(?:[A-Za-z]|([A-Z])\1|[A-Za-z]+\.[A-Za-z]+)\.$")
+_SHORT_WORD = re.compile(r"(?:^|[\s(])[A-Za-z]{2,5}\.$")
+PAGE_NUMBER = "({page}/{pages}) "   # before each page of a reply cut in several: digits and brackets every
+                                    # language reads, and right to left too (brackets are mirrored, digits keep order)
+
+Piece = tuple[str, str]   # (what stood before it on its line: "\n" where it starts a line, a space, or nothing; text)
 
 
-def sentences(line: str) -> list[str]:
-    """A line's sentences: cut after . ! ? (and their Chinese and Arabic forms), but not after an abbreviation."""
-    found, start = [], 0
-    for end in _SENTENCE_END.finditer(line):
-        if end.end() < len(line) and not _ABBREVIATION.search(line[start:end.start()]):
-            found.append(line[start:end.start()])
-            start = end.end()
-    return found + [line[start:]]
+def _abbreviation(before: str, after: str) -> bool:
+    """Whether the period that ends before (and that after follows) is an abbreviation's, not a sentence's end."""
+    return bool(_ABBREVIATION.search(before) or (_SHORT_WORD.search(before) and after[:1].islower()))
 
 
-def _pieces(line: str, room, whole: bool = False) -> list[str]:
-    """A line as pieces a page can take: its sentences (the whole line where whole, as a phone listing), and
-    a piece too long for a page cut at spaces, else anywhere."""
-    pieces: list[str] = []
-    for sentence in ([line] if whole else sentences(line)):
-        if room(sentence):
-            pieces.append(sentence)
+def _cut(text: str, boundary: re.Pattern, sentences: bool = False) -> list[Piece]:
+    """A text cut after each boundary (of sentences: not after an abbreviation), each part with what stood before it."""
+    found, start, between = [], 0, ""
+    for end in boundary.finditer(text):
+        if end.end() >= len(text) or end.start() <= start:
             continue
-        current = ""
-        for word in sentence.split():
-            while not room(word):             # a word longer than a page: cut it by characters
-                cut = len(word)
-                while cut > 1 and not room(word[:cut]):
-                    cut = cut * 3 // 4
-                pieces, current = pieces + [p for p in (current, word[:cut]) if p], ""
-                word = word[cut:]
-            joined = f"{current} {word}" if current else word
-            if room(joined):
-                current = joined
-            else:
-                pieces.append(current)
-                current = word
-        pieces += [current] if current else []
-    return pieces
+        if sentences and _abbreviation(text[start:end.start()], text[end.end():]):
+            continue
+        found.append((between, text[start:end.start()]))
+        between, start = end.group(0), end.end()
+    return found + [(between, text[start:])]
 
 
-def _joined(pieces: list[tuple[str, bool]]) -> str:
-    """Pieces as one text: a piece that starts a line after a newline, the rest of a line after a space."""
-    text = ""
-    for piece, new_line in pieces:
-        text += piece if not text else ("\n" if new_line else " ") + piece
-    return text
+def _fitted(between: str, text: str, room, levels: tuple[re.Pattern, ...]) -> list[Piece]:
+    """A text as parts that each fit a page, the first after between: whole where it fits, else cut at the first
+    level's boundaries (a part still too long at the next level's), else anywhere (a word longer than a page)."""
+    if room(text):
+        return [(between, text)]
+    if not levels:
+        cut = len(text)
+        while cut > 1 and not room(text[:cut]):
+            cut = cut * 3 // 4
+        return [(between, text[:cut])] + _fitted("", text[cut:], room, levels)
+    return [piece for n, (before, part) in enumerate(_cut(text, levels[0]))
+            for piece in _fitted(between if n == 0 else before, part, room, levels[1:])]
+
+
+def _pieces(row: str, room, whole: bool) -> list[Piece]:
+    """A line as pieces a page can take: its sentences (the whole line where whole, as a phone listing), a
+    sentence too long for a page cut after a clause, else between words."""
+    if whole:
+        return [("\n", row)]
+    return [piece for n, (before, sentence) in enumerate(_cut(row, _SENTENCE_END, sentences=True))
+            for piece in _fitted("\n" if n == 0 else before, sentence, room, (_CLAUSE_END, _WORD_END))]
+
+
+def _joined(pieces: list[Piece]) -> str:
+    """Pieces as one text: each after what stood before it (nothing before the first)."""
+    return "".join((between if n else "") + text for n, (between, text) in enumerate(pieces))
+
+
+def _filled(pieces: list[Piece], room, last_room) -> list[str]:
+    """Pieces packed into pages: a page takes every next piece that fits, and the rest when it fits as the last."""
+    pages: list[list[Piece]] = [[]]
+    for n, piece in enumerate(pieces):
+        full = pages[-1] and not room(_joined(pages[-1] + [piece]))
+        if full and not last_room(_joined(pages[-1] + pieces[n:])):
+            pages.append([])
+        pages[-1].append(piece)
+    return [_joined(page) for page in pages]
+
+
+def _cut_into(lines: list[str], more: str, segments: int, keep: frozenset[int], number: str) -> list[str]:
+    """The pages of lines, each with room for a page number as wide as number and, but the last, for more."""
+    def room(text: str) -> bool:
+        return fits(f"{number}{text}\n{more}", segments)
+
+    def last_room(text: str) -> bool:
+        return fits(f"{number}{text}", segments)
+
+    rows = [(row, n in keep) for n, line in enumerate(lines) for row in line.split("\n")]   # a part's own lines
+    pieces = [piece for row, kept in rows for piece in _pieces(row, room, whole=kept and room(row))]
+    return _filled(pieces, room, last_room)
 
 
 def paginate(lines: list[str], more: str, segments: int = MAX_SEGMENTS, keep: frozenset[int] = frozenset()) -> list[str]:
-    """Split lines into pages of at most this many segments, every page but the last ending with more: whole
-    sentences fill a page before the next page starts (a page is never just a line and "more"). The lines whose
-    positions are in keep (a name and its phone number, a menu option) are never cut if they fit a page."""
+    """Split lines into pages of at most this many segments, cut where a person would (after a line or a
+    sentence; a sentence longer than a page after a clause, else a word). A page takes every next sentence that
+    fits it, and the last page what is left. Each page starts with its number and how many there are ("(1/3) "),
+    and all but the last end with more. The lines whose positions are in keep (a name and its phone number, a
+    menu option) are never cut if they fit a page."""
     whole = "\n".join(lines)
     if fits(whole, segments):
         return [whole]
-
-    def room(text: str) -> bool:
-        return fits(f"{text}\n{more}", segments)
-
-    rows = [(row, n in keep) for n, line in enumerate(lines) for row in line.split("\n")]   # a part's own lines
-    pieces = [(piece, i == 0) for row, kept in rows
-              for i, piece in enumerate(_pieces(row, room, whole=kept and room(row)))]
-    pages: list[list[tuple[str, bool]]] = [[]]
-    for piece in pieces:
-        if pages[-1] and not room(_joined(pages[-1] + [piece])):
-            pages.append([])
-        pages[-1].append(piece)
-    texts = [_joined(page) for page in pages]
-    return [f"{text}\n{more}" for text in texts[:-1]] + texts[-1:]
+    for digits in (1, 2, 3):   # room for "(9/9) ", else "(99/99) "...
+        texts = _cut_into(lines, more, segments, keep, PAGE_NUMBER.format(page="9" * digits, pages="9" * digits))
+        if len(texts) < 10 ** digits:
+            break
+    numbered = [PAGE_NUMBER.format(page=n, pages=len(texts)) + text for n, text in enumerate(texts, start=1)]
+    return [f"{text}\n{more}" for text in numbered[:-1]] + numbered[-1:]

@@ -44,6 +44,8 @@ def _notes(catalog: Catalog, msg_id: str, english: str) -> str:
         notes.append("words people may text, separated by commas")
     elif msg_id.endswith(".voice"):
         notes.append("spoken on calls")
+    elif msg_id.endswith(".key"):
+        notes.append("said first in the topic, the fact that protects the family: it must fit the first text message")
     return "; ".join(notes)
 
 

@@ -49,6 +49,7 @@ def test_every_translation_has_meta_saying_it_needs_review():
     ("prompts/menu.yaml", "{ digit: 2, goto: agents", "{ digit: 1, goto: agents", "duplicate-digit", "goto: agents"),
     ("prompts/menu.yaml", "resources: [ciri, ghla, cls]", "resources: [ciri, ghla, cls, aclu]", "unknown-resource", None),
     ("prompts/menu.yaml", "  resources: [welcome]", "  resource: [welcome]", "unknown-field", None),
+    ("prompts/menu.yaml", "key: ciri ", "key: ccaoh ", "unknown-resource", "key: ccaoh"),
     ("prompts/resources.yaml", 'phone: "860-541-5030"', 'phone: "860-541-503"', "bad-phone", None),
     ("prompts/resources.yaml", "ghla:\n  name:", "ghla:\n  nmae:", "unknown-field", None),
     ("prompts/en.yaml", "legal.label: Free legal help\n", "", "missing-message", None),

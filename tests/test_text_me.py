@@ -61,7 +61,7 @@ def test_an_arabic_caller_gets_them_in_arabic_in_order_and_more_brings_the_rest(
     assert "أرسلنا هذه الأرقام إلى هاتفك في رسالة نصية." in call.press("8").speech
     (text,) = twilio_api.outbox
     first = text["body"]
-    assert first.startswith("مساعدة قانونية") and first.endswith('أرسل "المزيد" للباقي.')
+    assert first.startswith("(1/3) مساعدة قانونية") and first.endswith('أرسل "المزيد" للباقي.')
     pages = [first]
     while pages[-1].endswith('أرسل "المزيد" للباقي.') and len(pages) < 5:   # the family replies MORE
         pages += twilio.text(CALLER, "المزيد").messages

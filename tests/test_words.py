@@ -21,7 +21,7 @@ def test_polish_dwa_is_option_two_not_creole(twilio):
 
 @pytest.mark.parametrize("keyword, written, expected", [
     ("KREYOL", "youn", "Plyler"),          # the everyday Kreyol "one", beside "en"
-    ("العربية", "اثنين", "إنفاذ قوانين الهجرة"),   # the spoken "two" (immigration at school), beside "اثنان"
+    ("العربية", "اثنين", "موقعة من قاضٍ"),          # the spoken "two" (agents at school: a judge's warrant), beside "اثنان"
     ("العربية", "ثلاث", "الصمت"),                  # "three": your rights at the door
 ])
 def test_number_words_people_actually_type_choose_the_option(twilio, keyword, written, expected):

@@ -69,6 +69,7 @@ class Node:
     options: tuple[Option, ...] = ()
     resources: tuple[str, ...] = ()
     connect: bool = False   # on calls, each listed organization can be rung by its position
+    key: str | None = None  # a listed organization whose number must be on the topic's first text message
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from hotline.schedule import parse_schedule
 LANGUAGE_FIELDS = {"code", "name", "keywords", "detect", "voice", "speech", "sms_fold_accents", "locale", "letters",
                    "words"}
 VOICE_FIELDS = {"say", "name", "espeak"}
-NODE_FIELDS = {"options", "resources", "connect"}
+NODE_FIELDS = {"options", "resources", "connect", "key"}
 OPTION_FIELDS = {"digit", "goto", "words"}
 UNREADABLE = {"yaml-syntax", "not-utf8"}   # a file that could not be read at all: nothing else is checked
 RESOURCE_FIELDS = {"name", "short", "phone", "also", "address", "serves", "source", "hours", "languages", "email", "website"}
@@ -214,7 +214,13 @@ def _nodes(src: Source, resources: dict[str, Resource]) -> dict[str, Node]:
         for rid in rids:
             if rid not in resources:
                 src.error(item, "unknown-resource", f"node '{nid}' lists resource '{rid}', which resources.yaml does not have", "resources")
-        nodes[str(nid)] = Node(str(nid), tuple(options), tuple(r for r in rids if r in resources), bool(item.get("connect")))
+        key = str(item["key"]) if item.get("key") is not None else None
+        if key is not None and (key not in rids or key not in resources):
+            src.error(item, "unknown-resource", f"node '{nid}': key '{key}' is not one of the organizations it lists "
+                      f"({', '.join(rids) or 'none'})", "key")
+            key = None
+        nodes[str(nid)] = Node(str(nid), tuple(options), tuple(r for r in rids if r in resources), bool(item.get("connect")),
+                               key)
     for nid, node in nodes.items():
         for opt in node.options:
             if opt.goto not in nodes:
