@@ -118,24 +118,32 @@ def _joined(pieces: list[tuple[str, bool]]) -> str:
     return text
 
 
-def paginate(lines: list[str], more: str, segments: int = MAX_SEGMENTS, keep: frozenset[int] = frozenset()) -> list[str]:
+def paginate(lines: list[str], more: str, segments: int = MAX_SEGMENTS, keep: frozenset[int] = frozenset(),
+             lead: str = "") -> list[str]:
     """Split lines into pages of at most this many segments, every page but the last ending with more: whole
     sentences fill a page before the next page starts (a page is never just a line and "more"). The lines whose
-    positions are in keep (a name and its phone number, a menu option) are never cut if they fit a page."""
+    positions are in keep (a name and its phone number, a menu option) are never cut if they fit a page. lead is
+    a line the first page ends with before more (the way to other languages, which must not wait for page two),
+    unless it is one of the lines and they fit one page."""
     whole = "\n".join(lines)
-    if fits(whole, segments):
+    if fits(whole, segments) and (not lead or lead in lines):
         return [whole]
+    ending = f"{lead}\n{more}" if lead else more
 
-    def room(text: str) -> bool:
-        return fits(f"{text}\n{more}", segments)
+    def room(text: str, end: str = more) -> bool:
+        return fits(f"{text}\n{end}", segments)
+
+    def first(text: str) -> bool:
+        return room(text, ending)
 
     rows = [(row, n in keep) for n, line in enumerate(lines) for row in line.split("\n")]   # a part's own lines
     pieces = [(piece, i == 0) for row, kept in rows
-              for i, piece in enumerate(_pieces(row, room, whole=kept and room(row)))]
+              for i, piece in enumerate(_pieces(row, first, whole=kept and first(row)))]
     pages: list[list[tuple[str, bool]]] = [[]]
     for piece in pieces:
-        if pages[-1] and not room(_joined(pages[-1] + [piece])):
+        if pages[-1] and not (first if len(pages) == 1 else room)(_joined(pages[-1] + [piece])):
             pages.append([])
         pages[-1].append(piece)
     texts = [_joined(page) for page in pages]
-    return [f"{text}\n{more}" for text in texts[:-1]] + texts[-1:]
+    endings = [ending] + [more] * (len(texts) - 2)
+    return [f"{text}\n{end}" for text, end in zip(texts[:-1], endings)] + texts[-1:]
