@@ -51,7 +51,9 @@ class State:
     texting: bool = False    # a call the hotline can text the numbers it heard to (Twilio's REST API is set up)
     texted: str = ""         # on a call: the topics whose numbers were texted, space-separated (one text each)
     brief: bool = False      # by text: reading a topic's numbers alone (texted after a call), so MORE goes on
-    version: int = STATE_VERSION
+    guessed: bool = False    # by text: the language was guessed from what the family wrote, not chosen (a name, the
+    #                          list, a remembered choice), so a text clearly in another language switches to it
+    version: int = STATE_VERSION   # a field added with a default keeps the version: stored conversations load
 
     def as_dict(self) -> dict:
         """The state as plain values (for JSON)."""
@@ -82,7 +84,7 @@ class State:
         ok = (state.channel == channel and isinstance(state.node, str) and isinstance(state.page, int)
               and isinstance(state.misses, int) and isinstance(state.turns, int) and isinstance(state.verified, bool)
               and isinstance(state.withheld, bool) and isinstance(state.texting, bool)
-              and isinstance(state.texted, str) and isinstance(state.brief, bool)
+              and isinstance(state.texted, str) and isinstance(state.brief, bool) and isinstance(state.guessed, bool)
               and (state.lang is None or isinstance(state.lang, str)))
         return state if ok else None
 
@@ -94,6 +96,7 @@ class Input:
     kind: InputKind
     value: str = ""
     topic: str = ""   # with start or language: a topic to open in that language (a keyword that is also its word)
+    guessed: bool = False   # with language: guessed from what the family wrote, not chosen
 
 
 @dataclass(frozen=True)
@@ -170,10 +173,13 @@ def _opened(catalog: Catalog, state: State, topic: str, *events: Event, notice: 
 def _language(catalog: Catalog, state: State, event: Input) -> Turn:
     if not catalog.has_language(event.value):
         return _show(state, LANGUAGES, Event("unclear"), notices=("unclear",))
-    return _opened(catalog, replace(state, lang=event.value), event.topic, Event("language", event.value))
+    new = replace(state, lang=event.value, guessed=event.guessed)
+    return _opened(catalog, new, event.topic, Event("language", event.value))
 
 
 def _menu(catalog: Catalog, state: State, _: Input) -> Turn:
+    if state.lang is None and state.channel == "sms":   # no language yet: the menu is the language list
+        return _show(state, LANGUAGES)
     return _show(state, MAIN, Event("topic", MAIN))
 
 
@@ -316,7 +322,7 @@ def match_language(catalog: Catalog, said: str, channel: str = "sms", page: int 
     if said.isdigit() and 1 <= int(said) <= len(shown):
         return shown[int(said) - 1].code
     for lang in catalog.offered(channel):
-        names = (lang.name, lang.code) + lang.keywords
+        names = (lang.name, lang.code) + lang.choosing
         if any(normalize(n) == said for n in names):
             return lang.code
     return None

@@ -7,7 +7,7 @@ from hotline.content.problems import Problem
 from hotline.engine import Screen
 from hotline.render import fill, phone_text
 from hotline.segments import MAX_SEGMENTS, NEEDLESS, clean, gsm_units, measure
-from hotline.sms import pages, written
+from hotline.sms import choices, pages, render, unclear_languages, written
 
 GSM_SHARE = 0.9   # a language whose texts are this GSM-7 is "otherwise GSM-7"
 
@@ -91,9 +91,21 @@ def costly_characters(catalog: Catalog) -> list[Problem]:
 NEEDLESS_CHARS = {chr(code) for code in NEEDLESS}
 
 
+def long_choices(catalog: Catalog) -> list[Problem]:
+    """A warning when the reply to a first text whose language is not clear (every language by its own name, asked
+    in English and Spanish) is over three segments: every family whose language the hotline cannot tell pays it."""
+    reply = choices(catalog)
+    if reply.segments <= MAX_SEGMENTS:
+        return []
+    file, line = catalog.origin(unclear_languages(catalog)[0], "languages")
+    return [Problem(file, line, 1, "too-long", f"languages: the list sent when a first text's language is not clear "
+                    f"is {reply.segments} segments, over {MAX_SEGMENTS}; shorten this line or a language's name",
+                    "warning")]
+
+
 def sms_problems(catalog: Catalog) -> list[Problem]:
     """All text-message problems of a catalog: key facts off the first page (errors), costs (warnings)."""
-    return sorted(key_facts(catalog) + long_replies(catalog) + costly_characters(catalog))
+    return sorted(key_facts(catalog) + long_replies(catalog) + costly_characters(catalog) + long_choices(catalog))
 
 
 

@@ -130,42 +130,52 @@ def _joined(pieces: list[Piece]) -> str:
     return "".join((between if n else "") + text for n, (between, text) in enumerate(pieces))
 
 
-def _filled(pieces: list[Piece], room, last_room) -> list[str]:
-    """Pieces packed into pages: a page takes every next piece that fits, and the rest when it fits as the last."""
+def _filled(pieces: list[Piece], room, last_room, first_room) -> list[str]:
+    """Pieces packed into pages: a page takes every next piece that fits (the first page by first_room), and the
+    rest when it fits as the last."""
     pages: list[list[Piece]] = [[]]
     for n, piece in enumerate(pieces):
-        full = pages[-1] and not room(_joined(pages[-1] + [piece]))
-        if full and not last_room(_joined(pages[-1] + pieces[n:])):
+        leading = len(pages) == 1 and first_room is not room   # the first page must end with its lead: never last
+        full = pages[-1] and not (first_room if len(pages) == 1 else room)(_joined(pages[-1] + [piece]))
+        if full and (leading or not last_room(_joined(pages[-1] + pieces[n:]))):
             pages.append([])
         pages[-1].append(piece)
     return [_joined(page) for page in pages]
 
 
-def _cut_into(lines: list[str], more: str, segments: int, keep: frozenset[int], number: str) -> list[str]:
-    """The pages of lines, each with room for a page number as wide as number and, but the last, for more."""
+def _cut_into(lines: list[str], more: str, segments: int, keep: frozenset[int], number: str, lead: str) -> list[str]:
+    """The pages of lines, each with room for a page number as wide as number and, but the last, for more (and the
+    first for lead before it)."""
     def room(text: str) -> bool:
         return fits(f"{number}{text}\n{more}", segments)
+
+    def first_room(text: str) -> bool:
+        return fits(f"{number}{text}\n{lead}\n{more}", segments)
 
     def last_room(text: str) -> bool:
         return fits(f"{number}{text}", segments)
 
+    first = first_room if lead else room
     rows = [(row, n in keep) for n, line in enumerate(lines) for row in line.split("\n")]   # a part's own lines
-    pieces = [piece for row, kept in rows for piece in _pieces(row, room, whole=kept and room(row))]
-    return _filled(pieces, room, last_room)
+    pieces = [piece for row, kept in rows for piece in _pieces(row, first, whole=kept and first(row))]
+    return _filled(pieces, room, last_room, first)
 
 
-def paginate(lines: list[str], more: str, segments: int = MAX_SEGMENTS, keep: frozenset[int] = frozenset()) -> list[str]:
+def paginate(lines: list[str], more: str, segments: int = MAX_SEGMENTS, keep: frozenset[int] = frozenset(),
+             lead: str = "") -> list[str]:
     """Split lines into pages of at most this many segments, cut where a person would (after a line or a
     sentence; a sentence longer than a page after a clause, else a word). A page takes every next sentence that
     fits it, and the last page what is left. Each page starts with its number and how many there are ("(1/3) "),
     and all but the last end with more. The lines whose positions are in keep (a name and its phone number, a
-    menu option) are never cut if they fit a page."""
+    menu option) are never cut if they fit a page. lead is a line the first page ends with before more (the way
+    to other languages, which must not wait for page two), unless it is one of the lines and they fit one page."""
     whole = "\n".join(lines)
-    if fits(whole, segments):
+    if fits(whole, segments) and (not lead or lead in lines):
         return [whole]
     for digits in (1, 2, 3):   # room for "(9/9) ", else "(99/99) "...
-        texts = _cut_into(lines, more, segments, keep, PAGE_NUMBER.format(page="9" * digits, pages="9" * digits))
+        texts = _cut_into(lines, more, segments, keep, PAGE_NUMBER.format(page="9" * digits, pages="9" * digits), lead)
         if len(texts) < 10 ** digits:
             break
     numbered = [PAGE_NUMBER.format(page=n, pages=len(texts)) + text for n, text in enumerate(texts, start=1)]
-    return [f"{text}\n{more}" for text in numbered[:-1]] + numbered[-1:]
+    endings = [f"{lead}\n{more}" if lead else more] + [more] * (len(numbered) - 2)
+    return [f"{text}\n{end}" for text, end in zip(numbered[:-1], endings)] + numbered[-1:]

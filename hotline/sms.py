@@ -8,12 +8,12 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from hotline.content.catalog import Catalog
 from hotline.content.memo import per_catalog
-from hotline.detect import guess
-from hotline.engine import MAIN, Input, Screen, State, Turn, match_option, number_word, step, with_notice
+from hotline.detect import UNCLEAR, guess
+from hotline.engine import LANGUAGES, MAIN, Input, Screen, State, Turn, match_option, number_word, step, with_notice
 from hotline.inbound import Inbound
 from hotline.render import fill, parts
 from hotline.rtl import isolate
-from hotline.segments import clean, measure, paginate
+from hotline.segments import clean, fits, measure, paginate
 from hotline.vocabulary import vocabulary
 
 
@@ -45,53 +45,102 @@ class SmsReply:
     segments: int
 
 
+def unclear_languages(catalog: Catalog) -> list[str]:
+    """The languages a family is answered in while its own is not clear: the first two (English and Spanish)."""
+    return [language.code for language in catalog.languages[:2]]
+
+
 def read(catalog: Catalog, state: State, text: Inbound) -> Input:
     """What a text means in an ongoing conversation: a command, a choice, or a language switch. The
-    conversation's own language comes first: Polish "dwa" is option 2, not Creole's keyword."""
+    conversation's own language comes first: Polish "dwa" is option 2, not Creole's keyword. Then a language's
+    name or keyword, any language's menu word (IDIOMA, LANG), and, while the language was only guessed (or is not
+    known), a text clearly in another language switches to it."""
     said = text.words
-    lang = state.lang or "en"
+    lang = state.lang
     vocab = vocabulary(catalog)
-    command = vocab.commands.get(lang, {}).get(said)
+    if lang:
+        command = vocab.commands.get(lang, {}).get(said)
+        if command:
+            return Input(command)
+        if vocab.choice(lang, said):
+            return Input("choose", said)
+    for code in [] if lang else unclear_languages(catalog):   # the list asks in both: "dos" is its number 2
+        if said in vocab.numbers[code]:
+            return Input("choose", vocab.numbers[code][said])
+    switch = vocab.keywords.get(said)
+    if switch:   # another language's name or keyword; if it also names a topic there (DERECHOS), that topic
+        if switch == lang:
+            return Input("menu")
+        return Input("language", switch, vocab.topics.get((switch, said), ""), guessed=said not in vocab.names)
+    command = vocab.command(said)
     if command:
         return Input(command)
-    if vocab.choice(lang, said):
-        return Input("choose", said)
-    switch = vocab.keywords.get(said)
-    if switch:   # another language's keyword; if it also names a topic there (DERECHOS), that topic
-        return Input("language", switch, vocab.topics.get((switch, said), "")) if switch != lang else Input("menu")
+    if lang is None or state.guessed:
+        found = guess(catalog, text)
+        if found.lang and found.lang != lang:
+            return Input("language", found.lang, vocab.topics.get((found.lang, said), ""), guessed=not found.chosen)
     return Input("choose", said)
 
 
 def begin(catalog: Catalog, text: Inbound | None, remembered: str | None = None,
           chosen: str | None = None) -> tuple[State, Input]:
     """A new conversation: the main menu with its disclaimer, or the topic a first text names (DERECHOS), in the
-    chosen, guessed or remembered language; when that is not clear, in English and Spanish (lang None)."""
-    guessed = guess(catalog, text) if text is not None else None
-    lang = chosen if catalog.has_language(chosen) else guessed or remembered
+    chosen, named, guessed or remembered language; when that is not clear, the language list (lang None)."""
+    found = guess(catalog, text) if text is not None else UNCLEAR
+    if catalog.has_language(chosen):
+        lang, guessed = chosen, False
+    elif found.lang:
+        lang, guessed = found.lang, not found.chosen and found.lang != remembered
+    else:
+        lang, guessed = remembered, False
     if lang is None:
         return State(channel="sms"), Input("menu")
     topic = vocabulary(catalog).topics.get((lang, text.words), "") if text is not None else ""
-    return State(channel="sms", lang=lang), Input("start", lang, topic)
+    return State(channel="sms", lang=lang, guessed=guessed), Input("start", lang, topic)
 
 
 @per_catalog(maxsize=2048)
-def pages(catalog: Catalog, lang: str, screen: Screen) -> tuple[SmsReply, ...]:
-    """Every page of a screen as text messages of at most three segments (computed once per catalog)."""
+def pages(catalog: Catalog, lang: str, screen: Screen, guessed: bool = False) -> tuple[SmsReply, ...]:
+    """Every page of a screen as text messages of at most three segments (computed once per catalog). The way to
+    other languages stays on the first page of the main menu, and of every screen while the language was only
+    guessed, however long the page before it."""
     more = written(catalog, lang, fill(catalog, lang, "sms", "more"))
     shown = parts(catalog, lang, "sms", replace(screen, page=0))
     lines = [written(catalog, lang, part.text) for part in shown]
     keep = frozenset(n for n, part in enumerate(shown) if part.kind not in ("body", "notice"))   # listings, options
-    return tuple(sized(text) for text in paginate(lines, more, keep=keep))
+    switch = written(catalog, lang, fill(catalog, lang, "sms", "languages.footer"))   # the main menu's last line
+    if guessed and screen.node not in (MAIN, LANGUAGES) and fits("\n".join(lines + [switch])):
+        lines = lines + [switch]
+    lead = switch if screen.node == MAIN or (guessed and screen.node != LANGUAGES) else ""
+    return tuple(sized(text) for text in paginate(lines, more, keep=keep, lead=lead))
+
+
+@per_catalog(maxsize=1)
+def choices(catalog: Catalog) -> SmsReply:
+    """The reply while a family's language is not clear: one message, how to choose in English and in Spanish,
+    then every language by its own name, each with the number that chooses it."""
+    codes = unclear_languages(catalog)
+    asked = [written(catalog, code, fill(catalog, code, "sms", "languages")) for code in codes]
+    listed = [part.text for part in parts(catalog, codes[0], "sms", Screen(LANGUAGES)) if part.kind == "option"]
+    return sized("\n".join(asked + listed))
 
 
 def render(catalog: Catalog, turn: Turn) -> list[SmsReply]:
     """The text messages for a turn's screens, each cut to at most three segments: in the conversation's
-    language, or in the first two languages (English and Spanish) while that is not known."""
-    codes = [turn.state.lang] if turn.state.lang else [language.code for language in catalog.languages[:2]]
+    language, or while that is not known the language list (one message) or the screen in English and Spanish."""
+    lang, unclear = turn.state.lang, unclear_languages(catalog)
     replies = []
-    for code in codes:
+    for screen in turn.screens if lang is None else ():
+        if screen.node == LANGUAGES:   # the list again says "not understood" by itself
+            told = [written(catalog, code, fill(catalog, code, "sms", n)) for n in screen.notices if n != "unclear"
+                    for code in unclear]
+            replies += [sized("\n".join(told))] if told else []
+            replies.append(choices(catalog))
+    for code in [lang] if lang else unclear:
         for screen in turn.screens:
-            screen_pages = pages(catalog, code, screen)
+            if lang is None and screen.node == LANGUAGES:
+                continue
+            screen_pages = pages(catalog, code, screen, turn.state.guessed)
             replies.append(screen_pages[min(screen.page, len(screen_pages) - 1)])
     return replies
 
@@ -108,8 +157,8 @@ def document(replies: tuple[SmsReply, ...]) -> str:
 def degraded(catalog: Catalog, text: Inbound) -> tuple[Turn, list[SmsReply]]:
     """With no session store: the topic asked for by number or word (else the menu), in the text's
     language, or in English and Spanish when it cannot tell."""
-    lang = guess(catalog, text)
-    codes = [lang] if lang else [language.code for language in catalog.languages[:2]]
+    lang = guess(catalog, text).lang
+    codes = [lang] if lang else unclear_languages(catalog)
     replies: list[SmsReply] = []
     written = text.words
     for code in codes:

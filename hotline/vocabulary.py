@@ -14,17 +14,24 @@ CARRIER = ("stop", "start", "help", "forget")
 class Vocabulary:
     """Normalized words of one catalog, for matching texts and speech."""
 
-    keywords: dict[str, str]                      # language keyword -> language code
+    keywords: dict[str, str]                      # a language's name or keyword -> language code
+    names: dict[str, str]                         # a language's name (espanol, po polsku) -> language code
     carrier: dict[str, tuple[str, tuple[str, ...]]]   # STOP, PARAR, ... -> (command, the languages it is theirs)
     commands: dict[str, dict[str, str]]           # lang -> word -> menu | languages | more
     numbers: dict[str, dict[str, str]]            # lang -> number word -> digit
     options: dict[tuple[str, str], frozenset[str]]  # (lang, node id) -> words that choose it
-    marks: tuple[tuple[str, str, frozenset[str]], ...]   # (code, letters, common words) in list order
+    marks: tuple[tuple[str, str, frozenset[str]], ...]   # (code, letters, words it owns) in list order
     topics: dict[tuple[str, str], str]            # (lang, a word texted alone) -> the main menu topic it names
 
     def choice(self, lang: str, said: str) -> bool:
         """Whether a whole text is, in this language, a number word or a topic's word: a choice, not a switch."""
         return said in self.numbers.get(lang, {}) or (lang, said) in self.topics
+
+    def command(self, said: str) -> str | None:
+        """A menu command (menu, languages, more) in any language, when every language that has the word agrees:
+        IDIOMA brings the language list whatever language a family is read in."""
+        kinds = {words[said] for words in self.commands.values() if said in words}
+        return kinds.pop() if len(kinds) == 1 else None
 
 
 def _words(text: str) -> list[str]:
@@ -36,8 +43,9 @@ def vocabulary(catalog: Catalog) -> Vocabulary:
     """The catalog's vocabulary, built on first use and kept while the catalog is served."""
     keywords: dict[str, str] = {}
     for lang in catalog.languages:
-        for word in lang.keywords:
+        for word in lang.choosing:
             keywords.setdefault(normalize(word), lang.code)
+    names = {normalize(word): lang.code for lang in reversed(catalog.languages) for word in reversed(lang.names)}
     carrier: dict[str, tuple[str, tuple[str, ...]]] = {}
     for kind in CARRIER:
         for lang in catalog.languages:
@@ -59,7 +67,8 @@ def vocabulary(catalog: Catalog) -> Vocabulary:
             for opt in node.options:
                 words = list(opt.words) + list(catalog.words(code, f"{opt.goto}.words"))
                 options[(code, opt.goto)] = frozenset(normalize(w) for w in words if normalize(w))
-    marks = tuple((lang.code, lang.letters, frozenset(normalize(w) for w in lang.words)) for lang in catalog.languages)
+    marks = tuple((lang.code, lang.letters, frozenset(filter(None, (normalize(w) for w in lang.words + lang.keywords))))
+                  for lang in catalog.languages)   # not its names: "he speaks Spanish" is English
     topics = {(code, word): goto for (code, goto), words in options.items()
               if any(goto == opt.goto for opt in catalog.nodes["main"].options) for word in words}
-    return Vocabulary(keywords, carrier, commands, numbers, options, marks, topics)
+    return Vocabulary(keywords, names, carrier, commands, numbers, options, marks, topics)

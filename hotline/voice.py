@@ -119,7 +119,7 @@ def _hints(catalog: Catalog, state: State) -> str:
     """What the caller may say here, for Twilio's speech recognition: whole phrases, within its limits."""
     lang = state.lang or "en"
     if state.node == LANGUAGES:
-        words = [w for language in catalog.offered("voice") for w in (language.name,) + language.keywords]
+        words = [w for language in catalog.offered("voice") for w in (language.name,) + language.choosing]
     elif state.node in catalog.nodes:
         node = catalog.nodes[state.node]
         menu = node if node.options else catalog.nodes[MAIN]

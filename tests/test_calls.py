@@ -266,4 +266,4 @@ def test_a_family_that_only_calls_can_erase_too(twilio, redis_client):
     assert done.hangup and "borramos todo" in done.speech
     assert [k for k in redis_client.scan_iter("hotline:*") if not k.startswith((b"hotline:rate:all:",
                                                                                  b"hotline:stats:"))] == []
-    assert "Reply with a number" in twilio.text(CALLER, "4").messages[0]   # a stranger again: English
+    assert "number of your language" in twilio.text(CALLER, "4").messages[0]   # a stranger again: not Spanish

@@ -104,6 +104,16 @@ def test_state_round_trips_and_rejects_garbage():
         assert State.from_json(raw) is None
 
 
+def test_a_conversation_stored_before_guessed_languages_still_loads():
+    stored = '{"channel": "sms", "lang": "es", "node": "legal", "page": 0, "misses": 0, "turns": 3, ' \
+             '"after_hours": false, "verified": false, "withheld": false, "texting": false, "texted": "", ' \
+             '"brief": false, "version": 1}'                                   # as version 1 wrote it
+    assert State.from_json(stored) == State(lang="es", node="legal", turns=3, guessed=False)
+    guessed = State(lang="sw", guessed=True)
+    assert State.from_json(guessed.to_json()) == guessed
+    assert State.from_json(guessed.to_json().replace("true", '"yes"')) is None
+
+
 def test_unknown_language_or_node_in_state_is_repaired(catalog):
     turn = step(catalog, State(lang="xx", node="gone"), choose("1"))
     assert turn.state.node == "school"

@@ -67,7 +67,7 @@ def _first_numbers() -> str:
 
 def _first_texts(twilio, code: str) -> dict[str, str]:
     """The first text message of each topic, as a family gets it through the webhook."""
-    twilio.text(NUMBER, CATALOG.language(code).keywords[0])
+    twilio.text(NUMBER, CATALOG.language(code).names[0])          # the language by its name: chosen, not guessed
     found = {}
     for digits, topic in ((("2",), "agents"), (("1",), "records"), (("0", "3"), "rights"), (("0", "4"), "legal")):
         for digit in digits:

@@ -31,7 +31,7 @@ def test_every_message_id_is_translated(code):
 @pytest.mark.parametrize("code", LAUNCH)
 def test_a_keyword_in_each_language_gets_the_whole_menu_in_that_language(twilio, code):
     language = CATALOG.language(code)
-    reply = twilio.text("+18605550150", language.keywords[0]).messages
+    reply = twilio.text("+18605550150", language.names[0]).messages
     assert len(reply) == 1
     fold, shown = language.fold_accents, "".join(ch for ch in reply[0] if ch not in MARKS)   # marks draw nothing
     for node in ("school", "agents", "rights", "legal", "support", "report", "welcome"):
@@ -42,7 +42,7 @@ def test_a_keyword_in_each_language_gets_the_whole_menu_in_that_language(twilio,
 def test_every_topic_answers_with_its_numbers_in_each_language(twilio, code):
     number = "+18605550151"
     language = CATALOG.language(code)
-    twilio.text(number, language.keywords[0])
+    twilio.text(number, language.names[0])
     more_word = CATALOG.words(code, "keyword.more")[0]
     more_hint = clean(CATALOG.text(code, "more"), language.fold_accents)
     for digit, node in (("4", "legal"), ("6", "report"), ("5", "support")):

@@ -58,6 +58,14 @@ def test_reply_over_three_segments_is_a_warning(content):
     assert found and "welcome" in found[0].message and found[0].line > 1
 
 
+def test_a_longer_language_list_for_unclear_first_texts_is_a_warning(content):
+    assert not [p for p in _problems(content) if p.code == "too-long" and "not clear" in p.message]
+    edit(content / "prompts/en.yaml", 'languages: "Reply with the number of your language:"',
+         'languages: "Please reply with the number of your language:"')
+    (found,) = [p for p in _problems(content) if p.code == "too-long" and "not clear" in p.message]
+    assert found.file == "prompts/en.yaml" and "4 segments" in found.message
+
+
 def test_curly_quote_in_english_is_a_needless_ucs2_warning(content):
     edit(content / "prompts/en.yaml", "talk to your school's principal", "talk to your school\u2019s principal")
     found = [p for p in _problems(content) if p.code == "needless-ucs2"]
@@ -77,7 +85,7 @@ def test_two_options_with_the_same_word_is_an_error(content):
 
 
 def test_the_same_keyword_for_two_languages_is_an_error(content):
-    edit(content / "prompts/languages.yaml", "[BOSANSKI, ZDRAVO, PRAVA, BOSNIAN]", "[BOSANSKI, ZDRAVO, PRAVA, CZEŚĆ]")
+    edit(content / "prompts/languages.yaml", "keywords: [ZDRAVO, PRAVA]", "keywords: [ZDRAVO, PRAVA, CZEŚĆ]")
     _, problems = load(content)
     assert any(p.code == "duplicate-keyword" and "CZEŚĆ" in p.message for p in problems)
 

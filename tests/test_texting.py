@@ -51,11 +51,16 @@ def test_a_first_text_is_answered_in_its_language_with_how_to_switch(twilio, bod
     assert _in(code, "languages.footer") in reply
 
 
-def test_the_language_sticks_and_a_language_keyword_switches_it(twilio):
-    twilio.text(NUMBER, "hola necesito ayuda")
+def test_a_chosen_language_sticks_and_a_language_keyword_switches_it(twilio):
+    twilio.text(NUMBER, "ESPAÑOL")
     assert _in("es", "legal") in twilio.text(NUMBER, "I need a lawyer").messages[0]   # still Spanish
     assert _in("pt", "legal.label") in twilio.text(NUMBER, "PORTUGUES").messages[0]
     assert _in("pt", "school") in twilio.text(NUMBER, "1").messages[0]
+
+
+def test_a_guessed_language_gives_way_to_a_text_clearly_in_another(twilio):
+    twilio.text(NUMBER, "hola necesito ayuda")                                        # Spanish, guessed
+    assert _in("en", "legal.label") in twilio.text(NUMBER, "I need help please, I don't read Spanish").messages[0]
 
 
 @pytest.mark.parametrize("body, topic", [("uno", "school"), (" 1. ", "school"), ("4!!!", "legal"), ("  ABOGADO ", "legal"),
@@ -68,7 +73,7 @@ def test_menus_by_number_or_word_in_spanish(twilio, body, topic):
 @pytest.mark.parametrize("code", sorted(CATALOG.messages))
 def test_stop_in_every_language_is_honoured_at_once_and_start_resumes(twilio, redis_client, code):
     language = CATALOG.language(code)
-    twilio.text(NUMBER, language.keywords[0])
+    twilio.text(NUMBER, language.names[0])
     stop = CATALOG.messages[code].get("keyword.stop", CATALOG.messages["en"]["keyword.stop"]).split(",")[0].strip()
     reply = twilio.text(NUMBER, stop)
     assert reply.status == 200 and reply.messages == [] and reply.root.tag == "Response" and len(reply.root) == 0
@@ -94,7 +99,7 @@ def test_twilios_own_opt_out_words(twilio, word):
 
 @pytest.mark.parametrize("code", sorted(CATALOG.messages))
 def test_help_is_one_short_reply_saying_what_this_is_and_how_to_stop(twilio, code):
-    twilio.text(NUMBER, CATALOG.language(code).keywords[0])
+    twilio.text(NUMBER, CATALOG.language(code).names[0])
     (reply,) = twilio.text(NUMBER, "HELP").messages
     assert reply == _in(code, "help").replace("{emergency}", "911")
     assert measure(reply).segments <= 3
@@ -103,7 +108,7 @@ def test_help_is_one_short_reply_saying_what_this_is_and_how_to_stop(twilio, cod
 
 @pytest.mark.parametrize("code", sorted(CATALOG.messages))
 def test_erase_deletes_everything_and_confirms_in_that_language(app, twilio, redis_client, code):
-    twilio.text(NUMBER, CATALOG.language(code).keywords[0])
+    twilio.text(NUMBER, CATALOG.language(code).names[0])
     twilio.text(NUMBER, "4")
     assert list(redis_client.scan_iter("hotline:sms:*")) and list(redis_client.scan_iter("hotline:lang:*"))
     twilio.text(NUMBER, "1")
@@ -141,7 +146,7 @@ def test_a_long_english_paragraph_is_cut_at_a_sentence(content_copy, settings, r
     sentences = " ".join(f"Sentence number {n} is here to make the text long." for n in range(1, 16))
     edit(content_copy / "prompts/en.yaml", 'welcome: "Questions about school?', f'welcome: "{sentences} Questions about school?')
     client = TwilioClient(make_app(Settings(**{**settings.__dict__, "content_dir": content_copy})).test_client(), TOKEN)
-    client.text(NUMBER, "hello")
+    client.text(NUMBER, "ENGLISH")
     first = client.text(NUMBER, "7").messages[0]
     assert first.startswith("(1/") and first.endswith("\nReply MORE for the rest.") and measure(first).segments <= 3
     assert first.removesuffix("\nReply MORE for the rest.").endswith("long.")     # a whole sentence
@@ -158,10 +163,10 @@ def test_curly_quotes_never_make_english_ucs2(content_copy, settings, redis_clie
 
 
 @pytest.mark.parametrize("body, media, expect", [
-    ("", "0", ["Reply with a number", "Responda con un numero"]),          # no language to go by: English and
-    ("", "1", ["We can only read text, not pictures", "Solo podemos leer texto"]),   # Spanish, each with LANG
-    ("\U0001F64F\U0001F64F\U0001F622", "0", ["Reply with a number", "Responda con un numero"]),
-    ("x" * 1600, "0", ["Reply with a number", "Responda con un numero"]),
+    ("", "0", ["Responda con el numero de su idioma"]),   # no language to go by: the languages, in English and Spanish
+    ("", "1", ["Solo podemos leer texto", "Reply with the number of your language"]),
+    ("\U0001F64F\U0001F64F\U0001F622", "0", ["Reply with the number of your language"]),
+    ("x" * 1600, "0", ["Reply with the number of your language"]),
     ("\x00\x07hola\x1b necesito ayuda\u200b", "0", ["Responda con un numero"]),
     ("hola مرحبا 你好 hello", "0", ["1 "]),
     ("<Response><Message>hi</Message></Response>", "0", ["1 "]),   # text, never TwiML

@@ -78,7 +78,7 @@ def test_unrecognized_text_gets_the_menu_with_a_hint(twilio):
 
 def test_empty_body_still_gets_an_answer(twilio):
     reply = twilio.text(FAMILY, "")
-    assert reply.status == 200 and "Reply with a number" in reply.messages[0]
+    assert reply.status == 200 and "Reply with the number of your language" in reply.messages[0]
 
 
 def test_sms_replies_fit_in_three_segments(twilio):
@@ -230,6 +230,8 @@ def test_embedded_store_serves_without_redis(settings, make_app):
     assert "(860) 541-5030" in client.text(FAMILY, "4").messages[0]
 
 
-def test_a_first_text_of_a_digit_still_gets_the_menu_and_disclaimer(twilio):
-    text = twilio.text(FAMILY, "4").messages[0]
+def test_a_first_text_of_a_digit_gets_the_languages_then_the_menu_and_disclaimer(twilio):
+    (languages,) = twilio.text(FAMILY, "4").messages                  # a digit says nothing of a language
+    assert "Reply with the number of your language" in languages and "4 Kreyòl ayisyen" in languages
+    (text,) = twilio.text(FAMILY, "1").messages                       # English: every answer from now on
     assert "not legal advice" in text and "1 Your child's right to school" in text

@@ -35,16 +35,22 @@ class Language:
 
     code: str
     name: str
-    keywords: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()   # a greeting or a topic word that, texted alone, starts in this language
     detect: tuple[str, ...] = ()
     voice: Voice | None = None
     speech: str | None = None   # the code Twilio's speech recognition (<Gather language>) hears it in, if any
     fold_accents: bool = False
     spoken: bool = True   # False: no Twilio voice and no audio yet, so offered by text only
     espeak: str | None = None   # espeak-ng voice that `hotline audio` renders this language with
-    letters: str = ""           # letters only this language uses among those served
-    words: tuple[str, ...] = () # common words that mark this language where the detector has no model
+    letters: str = ""           # letters only this language uses: a text with one is in it
+    words: tuple[str, ...] = () # common words this language owns among those families write
     locale: str | None = None   # the CLDR locale for dates and times, when it is not the code
+    names: tuple[str, ...] = () # what families call the language (ESPAÑOL, espanol, Spanish): naming it chooses it
+
+    @property
+    def choosing(self) -> tuple[str, ...]:
+        """Every word that, texted alone, starts the hotline in this language: its names, then its keywords."""
+        return self.names + self.keywords
 
     @property
     def rtl(self) -> bool:

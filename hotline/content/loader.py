@@ -14,8 +14,8 @@ from hotline.content.problems import Problem, errors
 from hotline.engine_constants import CALLBACK_DIGIT, ERASE_DIGIT, TEXT_ME_DIGIT
 from hotline.schedule import parse_schedule
 
-LANGUAGE_FIELDS = {"code", "name", "keywords", "detect", "voice", "speech", "sms_fold_accents", "locale", "letters",
-                   "words"}
+LANGUAGE_FIELDS = {"code", "name", "names", "keywords", "detect", "voice", "speech", "sms_fold_accents", "locale",
+                   "letters", "words"}
 VOICE_FIELDS = {"say", "name", "espeak"}
 NODE_FIELDS = {"options", "resources", "connect", "key"}
 OPTION_FIELDS = {"digit", "goto", "words"}
@@ -140,7 +140,7 @@ def _languages(src: Source, root: Path) -> list[Language]:
         for unknown in [d for d in detect if not rules.detectable(d)]:
             src.error(item, "bad-value", f"detect: '{unknown}' is not a language the detector knows", "detect")
         found.append(Language(
-            code, name, keywords=_words(item.get("keywords")),
+            code, name, names=_words(item.get("names")), keywords=_words(item.get("keywords")),
             detect=tuple(d.upper() for d in detect if rules.detectable(d)), voice=voice, speech=speech,
             fold_accents=bool(item.get("sms_fold_accents")), spoken=spoken, espeak=espeak,
             locale=str(item["locale"]) if item.get("locale") else None,

@@ -177,15 +177,23 @@ def has_audio(root: Path, code: str) -> bool:
 
 
 def check_keywords(src: "Source", languages: list[Language]) -> None:
-    """No keyword chooses two languages."""
+    """No name or keyword chooses two languages, and no word marks two (a word both use marks neither)."""
     owner: dict[str, str] = {}
     for lang in languages:
-        for word in lang.keywords:
+        for word in lang.choosing:
             key = normalize(word)
             if owner.get(key, lang.code) != lang.code:
                 src.error(None, "duplicate-keyword",
                           f"keyword '{word}' of '{lang.code}' is also a keyword of '{owner[key]}'")
             owner.setdefault(key, lang.code)
+    marks: dict[str, str] = {}
+    for lang in languages:
+        for word in lang.words + lang.choosing:
+            key = normalize(word)
+            if marks.get(key, lang.code) != lang.code:
+                src.error(None, "shared-word", f"words: '{word}' of '{lang.code}' is also a word of "
+                          f"'{marks[key]}': a word two languages use tells neither; remove it from both")
+            marks.setdefault(key, lang.code)
 
 
 def _meanings(code: str, table: dict[str, str], nodes: dict[str, Node]) -> dict[str, str]:
@@ -215,7 +223,7 @@ def check_meanings(src: "Source", sources: dict, languages: list[Language], mess
     meanings = {lang.code: _meanings(lang.code, messages.get(lang.code, {}), nodes) for lang in languages}
     for i, lang in enumerate(languages):
         where = items[i] if isinstance(items, list) and i < len(items) and isinstance(items[i], dict) else None
-        for word in lang.keywords:
+        for word in lang.choosing:
             key = normalize(word)
             for other, words in meanings.items():
                 if other != lang.code and key in words:
