@@ -27,7 +27,7 @@ REQUIRED = (
     "forgotten", "forgotten.voice", "erase.offer.voice", "erase.voice", "not_done", "intro",
     "callback.withheld.voice", "textme.offer.voice", "textme.sent.voice", "textme.again.voice",
     "textme.failed.voice", "textme.optout.voice", "textme.self.voice", "textme.busy.voice",
-    "erase.bytext.voice", "callback.unverified.voice",
+    "erase.bytext.voice", "callback.unverified.voice", "help", "stopped", "optin", "textme.from", "textme.stop",
 )
 WEEKDAY_IDS = {f"weekday.{day}" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}   # a translation's own
 PARAMETERS_BY_ID = {"closed.voice": {"day", "time"}}
