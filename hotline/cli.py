@@ -274,7 +274,8 @@ def stats(days: int, as_csv: bool) -> None:
         return
     click.echo(f"last {days} days: texts {table.totals('sms').get('', 0)}, calls {table.totals('voice').get('', 0)}")
     for title, prefix in (("languages (texts)", "sms:lang:"), ("languages (calls)", "voice:lang:"),
-                          ("topics", "topic:"), ("outcomes", "outcome:")):
+                          ("topics", "topic:"), ("outcomes", "outcome:"), ("delivery (Twilio's reports)", "delivery:"),
+                          ("texts not delivered, by Twilio's error code", "error:")):
         totals = table.totals(prefix)
         if totals:
             click.echo(f"{title}: " + ", ".join(f"{name} {n}" for name, n in totals.items()))
@@ -306,12 +307,17 @@ def chat(number: str, lang: str | None, as_json: bool) -> None:
         if not line:
             break
         done = conversation.text(hotline.catalog, hotline.store, number, line.rstrip("\r\n"), lang)
+        lang_of = done.turn.state.lang if done.turn else done.lang if len(done.replies) <= 1 else None
         for reply in done.replies:
             if as_json:
                 click.echo(json.dumps({"text": reply.text, "segments": reply.segments, "encoding": reply.encoding,
-                                       "lang": done.turn.state.lang}, ensure_ascii=False))
+                                       "lang": lang_of, "outcome": done.outcome}, ensure_ascii=False))
             else:
                 click.echo(reply.text)
+            click.echo("")
+        if as_json and not done.replies:   # no reply is due (Twilio answers STOP itself): said, so lines stay in step
+            click.echo(json.dumps({"text": "", "segments": 0, "encoding": "GSM-7", "lang": done.lang,
+                                   "outcome": done.outcome}, ensure_ascii=False))
             click.echo("")
 
 

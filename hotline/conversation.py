@@ -8,6 +8,7 @@ import orjson
 
 from hotline import callers, inbound, sms
 from hotline.content.catalog import Catalog
+from hotline.carrier import BY_HOTLINE, BY_TWILIO
 from hotline.engine import Turn
 from hotline.sessions import CONFLICT, DOWN, ERASED, OK, OPT_OUT_TTL, Changes, Loaded, Store
 from hotline.sms import SmsReply
@@ -40,17 +41,19 @@ class _Plan:
 
 
 def text(catalog: Catalog, store: Store, number: str, body: str | None, lang: str | None = None,
-         media: bool = False, retry: str = "", day: dt.date | None = None, own: tuple[str, ...] = ()) -> Exchange:
+         media: bool = False, retry: str = "", day: dt.date | None = None, own: tuple[str, ...] = (),
+         opt_out_type: str | None = None) -> Exchange:
     """Answer one text from a number. lang preselects the language of a new conversation; retry is the
     request's retry field (the same message again gets the same reply); day counts it in that day's usage; own
     are the hotline's own numbers, which are never answered (two hotline numbers would answer each other)."""
-    said = inbound.read(catalog, body, media)
+    said = inbound.read(catalog, body, media, opt_out_type)
     who = store.caller(number)
     if not callers.person(number) or number.strip() in own:   # a short code, a named sender, the hotline itself
         store.commit(who, Changes(counts=counts_for("sms", None, outcomes=["ignored sender"])), day=day)
         return Exchange(None, [], True, "ignored sender")
     for attempt in range(ATTEMPTS):
-        loaded = store.load(who, "sms", limit=said.command is None, retry=retry, day=day, counts=LIMITED)
+        loaded = store.load(who, "sms", limit=said.command is None and said.twilio is None, retry=retry, day=day,
+                            counts=LIMITED)
         if loaded.replay is not None:
             replies = [sms.sized(t) for t in orjson.loads(loaded.replay)]
             return Exchange(None, replies, True, "retry")
@@ -78,14 +81,30 @@ def text(catalog: Catalog, store: Store, number: str, body: str | None, lang: st
 def _plan(catalog: Catalog, store: Store, who: str, said: inbound.Inbound, loaded: Loaded,
           chosen: str | None, retry: str) -> _Plan:
     """What to answer and what to write, from what was read. The reply is kept with the conversation for a
-    retry of the same message; nothing about STOP, START or ERASE is kept beyond what they change."""
-    kind = said.command
+    retry of the same message; nothing about STOP, START or ERASE is kept beyond what they change.
+
+    Twilio answers its own keywords itself (hotline.carrier): they get no reply here, only the change Twilio's block
+    list makes. A family's own stop word (PARAR) is the hotline's opt-out, confirmed in their language; after
+    Twilio's, nothing the hotline sends would arrive, so nothing is sent, and only Twilio's opt-in words lift it."""
+    kind, twilio = said.command, said.twilio
     speak = _languages(said, (loaded.state.lang if loaded.state else None) or loaded.lang)
+    opt_out, blocked = store.key("optout", who), loaded.opt_out == BY_TWILIO
+    if twilio == "stop":
+        return _Plan(Exchange(None, [], True, "opted out", speak[0]), Changes(sets=[(opt_out, BY_TWILIO, OPT_OUT_TTL)]))
+    if twilio == "start":
+        return _Plan(Exchange(None, [], True, "opted in", speak[0]), Changes(deletes=[opt_out]))
+    if twilio == "help":
+        return _Plan(Exchange(None, [], True, "answered by Twilio", speak[0]))
+    if blocked and kind != "forget":   # Twilio delivers nothing to this number until its START, YES or UNSTOP
+        return _Plan(Exchange(None, [], True, "opted out, no reply", speak[0]))
     if kind == "stop":
-        changes = Changes(sets=[(store.key("optout", who), "1", OPT_OUT_TTL)])
-        return _Plan(Exchange(None, [], True, "opted out", speak[0]), changes, must_store=True)
-    if kind == "help":       # answered even after STOP, as carriers expect
+        changes = Changes(sets=[(opt_out, BY_HOTLINE, OPT_OUT_TTL)])
+        return _Plan(Exchange(None, _notices(catalog, speak, "stopped"), True, "opted out", speak[0]), changes,
+                     must_store=True)
+    if kind == "help":       # answered even after the hotline's own opt-out, as carriers expect
         return _Plan(Exchange(None, _notices(catalog, speak, "help"), True, "help", speak[0]))
+    if kind == "forget" and blocked:   # all but Twilio's opt-out, which Twilio keeps: no reply would arrive
+        return _Plan(Exchange(None, [], True, "forgotten", speak[0]), Changes(deletes=store.everything(who, False)))
     if kind == "forget":     # the opt-out too: a family may want no trace that it ever texted
         changes = Changes(deletes=store.everything(who))
         return _Plan(Exchange(None, _notices(catalog, speak, "forgotten"), True, "forgotten", speak[0]), changes,
@@ -93,10 +112,12 @@ def _plan(catalog: Catalog, store: Store, who: str, said: inbound.Inbound, loade
     if loaded.opted_out and kind != "start":
         return _Plan(Exchange(None, [], True, "opted out, no reply", speak[0]))
     turn, replies = sms.respond(catalog, loaded.state, said, loaded.lang, chosen=chosen, restart=kind == "start")
+    if kind == "start" and loaded.opted_out:   # the hotline's own opt-out, lifted by the family's own word: said
+        replies = [sms.notice(catalog, turn.state.lang or speak[0], "optin")] + replies
     reply = orjson.dumps([r.text for r in replies]).decode() if retry and kind != "start" else None
     changes = Changes(sets=store.conversation(who, turn.state, loaded, retry, reply))
     if kind == "start":
-        changes.deletes.append(store.key("optout", who))
+        changes.deletes.append(opt_out)
     return _Plan(Exchange(turn, replies, True, "reply", turn.state.lang), changes, compare=True,
                  must_store=kind == "start")
 
@@ -105,6 +126,8 @@ def _unstored(catalog: Catalog, store: Store, who: str, said: inbound.Inbound) -
     """Redis is away: help and topics are still answered, but nothing that needs storing is confirmed, a stop
     word never gets a menu, and a number this worker saw opted out gets nothing."""
     speak = _languages(said, None)
+    if said.twilio is not None:   # Twilio answered it and keeps its block list: nothing to say, nothing to confirm
+        return Exchange(None, [], False, "not stored", speak[0])
     if said.command == "help":
         return Exchange(None, _notices(catalog, speak, "help"), False, "help", speak[0])
     if said.command is not None:

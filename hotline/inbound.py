@@ -4,6 +4,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+from hotline.carrier import twilio_keyword
 from hotline.content.catalog import Catalog
 from hotline.text import normalize
 from hotline.vocabulary import vocabulary
@@ -20,6 +21,7 @@ class Inbound:
     media: bool = False            # a picture or recording came with it
     command: str | None = None     # stop, start, help or forget (ERASE), in any served language
     command_langs: tuple[str, ...] = ()   # the languages whose word it is (معلومات is Arabic, Dari and Pashto)
+    twilio: str | None = None      # stop, start or help when Twilio answers the text itself (hotline.carrier)
 
     @property
     def empty(self) -> bool:
@@ -35,9 +37,10 @@ def tidy(body: str | None) -> str:
     return "".join(" " if unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\n\u200d" else ch for ch in text)
 
 
-def read(catalog: Catalog, body: str | None, media: bool = False) -> Inbound:
-    """Read a text once: every later step uses what this returns, and nothing normalizes again."""
+def read(catalog: Catalog, body: str | None, media: bool = False, opt_out_type: str | None = None) -> Inbound:
+    """Read a text once: every later step uses what this returns, and nothing normalizes again. opt_out_type is
+    Twilio's OptOutType field, when the request carries one."""
     text = tidy(body)
     words = normalize(text)
     kind, langs = vocabulary(catalog).carrier.get(words, (None, ()))
-    return Inbound(text, words, media, kind, langs)
+    return Inbound(text, words, media, kind, langs, twilio_keyword(body, opt_out_type))

@@ -35,6 +35,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from hotline.carrier import BY_HOTLINE, BY_TWILIO
 from hotline.engine import State
 
 log = logging.getLogger(__name__)
@@ -125,6 +126,17 @@ return 1
 """
 
 
+# KEYS: a mark of what is counted, the day's counts. ARGV: the mark's ttl, the counts' ttl, then the counters.
+# Counted once however often Twilio posts it.
+COUNT_ONCE = """
+if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end
+local first = redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
+for i = 4, #ARGV do redis.call('HINCRBY', KEYS[2], ARGV[i], 1) end
+if first == 1 then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
+return 1
+"""
+
+
 @dataclass(frozen=True)
 class Loaded:
     """What the store knows of a caller, as read: conversation, language, opt-out, limits, a reply to replay."""
@@ -133,6 +145,7 @@ class Loaded:
     lang: str | None
     ok: bool = True
     opted_out: bool = False
+    opt_out: str | None = None     # whose opt-out it is: hotline.carrier.BY_TWILIO or BY_HOTLINE
     limited: bool = False          # over the per-number rate or the hotline's ceiling: no reply
     replay: str | None = None      # the reply already given to this message or call step ('' for a call's:
                                    # the call's TwiML is made again from its URL, without doing anything twice)
@@ -147,6 +160,14 @@ class Changes:
     sets: list[tuple[str, str | bytes, int]] = field(default_factory=list)
     deletes: list[str] = field(default_factory=list)
     counts: list[str] = field(default_factory=list)
+
+
+def _whose(raw: bytes | None) -> str | None:
+    """Whose a kept opt-out is. One kept before the two were told apart ("1") may have been Twilio's: it is
+    taken as Twilio's, which only Twilio's own words lift."""
+    if not raw:
+        return None
+    return BY_HOTLINE if raw == BY_HOTLINE.encode() else BY_TWILIO
 
 
 def record(state: State | None, replies: list) -> str:
@@ -237,7 +258,7 @@ class Store:
         self.per_number = per_number      # texts (or calls) one number may send in a minute
         self.per_minute = per_minute      # replies the whole hotline sends in a minute (SMS pumping)
         self.paused_until = 0.0
-        self.scripts = {script: client.register_script(script).sha for script in (READ, WRITE, MIGRATE)}
+        self.scripts = {script: client.register_script(script).sha for script in (READ, WRITE, MIGRATE, COUNT_ONCE)}
         self.opted_out: dict[str, float] = {}   # callers seen opted out, for while Redis is away
         # The webhooks' scripts run on clients that each keep one connection, lent to one request at a time:
         # borrowing from redis-py's pool checks the connection with a system call at every command, a fifth of
@@ -338,7 +359,7 @@ class Store:
         state, replies = _parse(raw_state, channel)
         now = time.time()
         return Loaded(state, raw_lang.decode() if raw_lang else None, opted_out=bool(opted_out),
-                      limited=bool(limited), read=(raw_state or b"", raw_lang or b""),
+                      opt_out=_whose(opted_out), limited=bool(limited), read=(raw_state or b"", raw_lang or b""),
                       replies=tuple(r for r in replies if isinstance(r[0], (int, float)) and now - r[0] < RETRY_TTL))
 
     def _note_opt_out(self, who: str, opted_out: bool) -> None:
@@ -378,6 +399,17 @@ class Store:
         elif result == OK and f"{PREFIX}:optout:{who}" in changes.deletes:
             self._note_opt_out(who, False)
         return result
+
+    def count_once(self, mark: str, day: dt.date, counters: list[str]) -> bool:
+        """Add one to each counter of the day unless what mark names was counted already (a day); False when it was,
+        or when Redis is away (a count is not worth a failed request)."""
+        if not counters or not self.available():
+            return False
+        try:
+            return bool(self._run(COUNT_ONCE, [f"{PREFIX}:counted:{mark}", day_key(day)], [86400, STATS_TTL, *counters]))
+        except redis.RedisError as exc:
+            self._failed(exc)
+            return False
 
     def conversation(self, who: str, state: State, loaded: Loaded | None = None, retry: str = "",
                      reply: str | None = None) -> list[tuple[str, str, int]]:

@@ -112,6 +112,10 @@ def pages(catalog: Catalog, lang: str, screen: Screen, guessed: bool = False) ->
     if guessed and screen.node not in (MAIN, LANGUAGES) and fits("\n".join(lines + [switch])):
         lines = lines + [switch]
     lead = switch if screen.node == MAIN or (guessed and screen.node != LANGUAGES) else ""
+    if screen.brief:   # the numbers a caller asked for: a text the hotline starts, named, with its STOP line first
+        lead = written(catalog, lang, fill(catalog, lang, "sms", "textme.stop"))
+        lines = [written(catalog, lang, fill(catalog, lang, "sms", "textme.from"))] + lines + [lead]
+        keep = frozenset(n + 1 for n in keep)
     return tuple(sized(text) for text in paginate(lines, more, keep=keep, lead=lead))
 
 
@@ -146,11 +150,12 @@ def render(catalog: Catalog, turn: Turn) -> list[SmsReply]:
 
 
 @lru_cache(maxsize=1024)
-def document(replies: tuple[SmsReply, ...]) -> str:
-    """The TwiML Twilio gets for these replies (made once: replies come from a few pages per language)."""
+def document(replies: tuple[SmsReply, ...], status_url: str | None = None) -> str:
+    """The TwiML Twilio gets for these replies (made once: replies come from a few pages per language), each
+    asking for its delivery status at status_url (Twilio's message status callbacks)."""
     response = MessagingResponse()
     for reply in replies:
-        response.message(reply.text)
+        response.message(reply.text, **({"action": status_url, "method": "POST"} if status_url else {}))
     return str(response)
 
 

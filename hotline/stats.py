@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from hotline.sessions import Store, day_key
 
-COUNTED_OUTCOMES = {"opted out", "rate limited", "degraded", "help", "forgotten", "callback", "forwarded",
+COUNTED_OUTCOMES = {"opted out", "opted in", "answered by Twilio", "rate limited", "degraded", "help", "forgotten", "callback", "forwarded",
                     "not answered", "connect", "not stored, told so", "ignored sender", "numbers texted",
                     "numbers not texted", "text budget used up"}
 EVENT_OUTCOMES = {"callback", "connect", "forget"}   # engine events that are outcomes worth counting
@@ -29,6 +29,12 @@ def counts_for(channel: str, lang: str | None, events=(), outcomes=(), new: bool
     outcomes += ["text budget used up" for e in events if e.name == "textme" and e.value == "busy"]
     fields += [f"outcome:{o}" for o in outcomes if o in COUNTED_OUTCOMES]
     return fields
+
+
+def delivery_counts(status: str, error_code: str = "") -> list[str]:
+    """The counters a message status callback adds to: its status, and Twilio's error code for a text that did not
+    arrive (30007 carrier filtering, 30034 unregistered 10DLC, 21610 opted out...). Never an identity."""
+    return [f"delivery:{status}"] + ([f"error:{error_code}"] if error_code else [])
 
 
 class Stats:

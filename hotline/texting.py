@@ -34,10 +34,12 @@ class Texted:
     follow: State | None = None   # a list longer than one text: where MORE goes on
 
 
-def sender(client, from_: str) -> Send:
-    """Send through the twilio SDK's Client, from the hotline's number (HOTLINE_PHONE_NUMBER)."""
-    def send(to: str, body: str) -> None:
-        client.messages.create(to=to, from_=from_, body=body)
+def sender(client, from_: str) -> Callable[..., None]:
+    """Send through the twilio SDK's Client, from the hotline's number (HOTLINE_PHONE_NUMBER), asking Twilio for
+    the text's delivery status at status_callback."""
+    def send(to: str, body: str, status_callback: str | None = None) -> None:
+        client.messages.create(to=to, from_=from_, body=body,
+                               **({"status_callback": status_callback} if status_callback else {}))
     return send
 
 

@@ -32,14 +32,6 @@ FORWARD_TIMEOUT = 25   # seconds the Welcome Center rings before the caller gets
 CONNECT_TIMEOUT = 30   # seconds an organization rings when a caller asked to be connected
 
 
-VERIFIED = "TN-Validation-Passed-A"   # StirVerstat: the carrier attests the caller owns the number (SHAKEN, A)
-
-
-def verified(stir_verstat: str | None) -> bool:
-    """Whether a call's caller ID is attested (Twilio's StirVerstat), so its number's past may be used."""
-    return stir_verstat == VERIFIED
-
-
 def start(catalog: Catalog, remembered: str | None, after_hours: bool = False, attested: bool = False,
           withheld: bool = False, texting: bool = False) -> Turn:
     """The first turn of a call: the caller's remembered language, else the language choice. Caller ID is

@@ -72,7 +72,7 @@ def test_killed_reloaded_and_restarted_workers_lose_no_place_no_opt_out_and_no_c
     assert all("Linea para familias" in answers[n][0] for n in FAMILIES)
     hotline.kill_workers()                       # SIGKILL, right after answering
     answers = everyone("2", "PARAR")
-    assert all("ICE" in answers[n][0] for n in families) and answers[quitter] == []
+    assert all("ICE" in answers[n][0] for n in families) and "START" in answers[quitter][0]   # confirmed once
     hotline.kill_workers()
     answers = everyone("1", "hola")
     assert all("FERPA" in answers[n][0] for n in families)      # "1" read from the agents topic: records

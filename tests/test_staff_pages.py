@@ -159,5 +159,5 @@ def test_the_simulator_shows_the_numbers_a_caller_asks_for_instead_of_texting_th
         action = ET.fromstring(reply["twiml"]).find("Gather").get("action")
         reply = press({"action": action, "digits": digit})
     (text,) = reply["texts"]
-    assert text.startswith("Free legal help\n") and "(860) 692-3085" in text
+    assert text.startswith("Hartford Public Schools family line\nFree legal help\n") and "(860) 692-3085" in text
     assert "We sent these numbers to your phone in a text message." in reply["twiml"]

@@ -43,7 +43,8 @@ def test_a_caller_gets_the_legal_numbers_by_text_once(twilio, twilio_api, redis_
     assert "CIRI" not in after.speech and after.gather is not None           # back in the topic, not read again
     (text,) = twilio_api.outbox
     assert text["to"] == CALLER and text["from"] == HOTLINE
-    assert text["body"].startswith("Free legal help\n")
+    assert text["body"].startswith("Hartford Public Schools family line\nFree legal help\n")   # named, as carriers
+    assert text["body"].endswith("\nReply STOP to stop.")                                      # expect, with STOP
     assert all(number in text["body"] for number in LEGAL_NUMBERS)
     again = call.press("8")
     assert "We already sent these numbers to your phone during this call." in again.speech
@@ -61,7 +62,8 @@ def test_an_arabic_caller_gets_them_in_arabic_in_order_and_more_brings_the_rest(
     assert "أرسلنا هذه الأرقام إلى هاتفك في رسالة نصية." in call.press("8").speech
     (text,) = twilio_api.outbox
     first = text["body"]
-    assert first.startswith("(1/3) مساعدة قانونية") and first.endswith('أرسل "المزيد" للباقي.')
+    assert first.startswith("(1/3) خط عائلات مدارس هارتفورد\nمساعدة قانونية")
+    assert first.endswith('أرسل STOP للإيقاف.\nأرسل "المزيد" للباقي.')           # STOP on the first text too
     pages = [first]
     while pages[-1].endswith('أرسل "المزيد" للباقي.') and len(pages) < 5:   # the family replies MORE
         pages += twilio.text(CALLER, "المزيد").messages
@@ -71,12 +73,13 @@ def test_an_arabic_caller_gets_them_in_arabic_in_order_and_more_brings_the_rest(
     assert all(number in shown for number in LEGAL_NUMBERS)
 
 
-def test_spanish_too_and_the_text_fits_three_segments(twilio, twilio_api):
+def test_spanish_too_and_each_text_fits_three_segments(twilio, twilio_api):
     call = _legal(twilio, language_digit="2")
     assert "Le enviamos estos números a su teléfono en un mensaje de texto." in call.press("8").speech
     (text,) = twilio_api.outbox
-    assert text["body"].startswith("Ayuda legal gratuita") and "(860) 692-3085" in text["body"]
-    assert len(text["body"]) <= 3 * 153 and "MAS" not in text["body"]
+    assert text["body"].startswith("(1/2) Linea para familias de las Escuelas Publicas de Hartford\nAyuda legal")
+    assert "(860) 692-3085" in text["body"] and "Responda STOP para no recibir mas." in text["body"]
+    assert len(text["body"]) <= 3 * 153
 
 
 @pytest.mark.parametrize("withheld", ["anonymous", "+266696687"])

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from hotline import carrier
 from hotline.content import load
 from hotline.segments import clean, measure
 from hotline.settings import PROJECT_ROOT, Settings
@@ -70,40 +71,103 @@ def test_menus_by_number_or_word_in_spanish(twilio, body, topic):
     assert _in("es", topic).split("\n")[0] in twilio.text(NUMBER, body).messages[0]
 
 
-@pytest.mark.parametrize("code", sorted(CATALOG.messages))
-def test_stop_in_every_language_is_honoured_at_once_and_start_resumes(twilio, redis_client, code):
-    language = CATALOG.language(code)
-    twilio.text(NUMBER, language.names[0])
-    stop = CATALOG.messages[code].get("keyword.stop", CATALOG.messages["en"]["keyword.stop"]).split(",")[0].strip()
-    reply = twilio.text(NUMBER, stop)
-    assert reply.status == 200 and reply.messages == [] and reply.root.tag == "Response" and len(reply.root) == 0
+def _first(code: str, msg_id: str) -> str:
+    return CATALOG.messages[code].get(msg_id, CATALOG.messages["en"][msg_id]).split(",")[0].strip()
+
+
+OWN_STOP = sorted(code for code, table in CATALOG.messages.items()   # languages with a stop word of their own
+                  if any(w.strip().upper() not in carrier.OPT_OUT for w in table.get("keyword.stop", "").split(",")))
+
+
+@pytest.mark.parametrize("code", OWN_STOP)
+def test_a_familys_own_stop_word_is_honoured_at_once_confirmed_and_its_start_resumes(twilio, redis_client, code):
+    """A stop word of the family's language (PARAR, توقف): the hotline's own opt-out, confirmed once in that language
+    with Twilio's STOP and START; Twilio's own words are Twilio's to answer (see the tests after this one)."""
+    twilio.text(NUMBER, CATALOG.language(code).names[0])
+    stop = next(w.strip() for w in CATALOG.messages[code]["keyword.stop"].split(",")
+                if w.strip() and w.strip().upper() not in carrier.OPT_OUT)
+    (confirmed,) = twilio.text(NUMBER, stop).messages
+    assert confirmed == _in(code, "stopped") and "STOP" in confirmed and "START" in confirmed
     assert twilio.text(NUMBER, "1").messages == []
     assert twilio.text(NUMBER, "hola").messages == []
     for key in redis_client.scan_iter("hotline:sms:*"):       # the conversation expires...
         redis_client.delete(key)
-    assert twilio.text(NUMBER, "help me").messages == []       # ...and STOP still holds
+    assert twilio.text(NUMBER, "help me").messages == []       # ...and the opt-out still holds
     (optout,) = list(redis_client.scan_iter("hotline:optout:*"))
     assert redis_client.ttl(optout) > 365 * 86400
-    start = CATALOG.messages[code].get("keyword.start", "START").split(",")[0].strip()
-    (menu,) = twilio.text(NUMBER, start).messages
-    assert _in(code, "legal.label") in menu
+    start = next(w.strip() for w in CATALOG.messages[code]["keyword.start"].split(",")
+                 if w.strip() and w.strip().upper() not in carrier.OPT_IN)
+    optin, menu, *_ = twilio.text(NUMBER, start).messages
+    assert optin == _in(code, "optin") and "HELP" in optin and "STOP" in optin
+    assert _in(code if code != "en" else "es", "legal.label") in menu
 
 
-@pytest.mark.parametrize("word", ["STOP", "stopall", "Unsubscribe", "CANCEL", "end", "QUIT"])
-def test_twilios_own_opt_out_words(twilio, word):
-    twilio.text(NUMBER, "hello")
+@pytest.mark.parametrize("word", ["STOP", "stopall", "Unsubscribe", "CANCEL", "end", "QUIT", "revoke", "OptOut",
+                                  " stop "])
+def test_twilios_own_opt_out_words_get_no_reply_and_only_its_opt_in_words_lift_them(twilio, redis_client, word):
+    """Twilio answers its words itself and blocks every text to the number until START, YES or UNSTOP (PLATFORM.md):
+    one reply per text, and the hotline's opt-out equals Twilio's block list."""
+    twilio.text(NUMBER, "hola")
     assert twilio.text(NUMBER, word).messages == []
     assert twilio.text(NUMBER, "menu").messages == []
-    assert twilio.text(NUMBER, "UNSTOP").messages
+    for own in ("SI", "SÍ", "SIM", "WI", "TAK", "نعم", "EMPEZAR"):   # the hotline's own words: Twilio still blocks
+        assert twilio.text(NUMBER, own).messages == [], own
+    assert list(redis_client.scan_iter("hotline:optout:*"))
+    assert twilio.text(NUMBER, "UNSTOP").messages == []            # Twilio answers it ...
+    assert _in("es", "legal.label") in twilio.text(NUMBER, "0").messages[0]   # ... and the family is back
+
+
+@pytest.mark.parametrize("word", ["START", "yes", "Unstop", "HELP", "info"])
+def test_twilios_opt_in_and_help_words_get_no_second_reply_and_change_no_place(twilio, word):
+    twilio.text(NUMBER, "hola")
+    twilio.text(NUMBER, "3")                                        # rights at home: a topic with its own options
+    assert twilio.text(NUMBER, word).messages == []
+    assert _in("es", "plan.label") not in twilio.text(NUMBER, "2").messages[0]   # 2 is still the topic's own option
+
+
+@pytest.mark.parametrize("opt_out_type, body", [("STOP", "PARAR"), ("STOP", "anything at all"), ("HELP", "AYUDA"),
+                                                 ("START", "VOLVER")])
+def test_opt_out_type_decides_whatever_the_body(twilio, redis_client, opt_out_type, body):
+    """With Advanced Opt-Out the district sets its own keywords; Twilio then sends OptOutType and answers itself."""
+    twilio.text(NUMBER, "hola")
+    assert twilio.text(NUMBER, body, OptOutType=opt_out_type).messages == []
+    assert bool(list(redis_client.scan_iter("hotline:optout:*"))) == (opt_out_type == "STOP")
+    if opt_out_type == "STOP":
+        assert twilio.text(NUMBER, "hola").messages == []
+        assert twilio.text(NUMBER, "VOLVER", OptOutType="START").messages == []
+        assert twilio.text(NUMBER, "hola").messages
 
 
 @pytest.mark.parametrize("code", sorted(CATALOG.messages))
-def test_help_is_one_short_reply_saying_what_this_is_and_how_to_stop(twilio, code):
+def test_help_names_the_program_the_welcome_center_and_twilios_stop(twilio, code):
+    """What carriers expect of HELP (PLATFORM.md, us_app_to_person HelpMessage: 20 to 320 characters): the program's
+    name, a contact and how to stop with a word Twilio knows. Twilio's HELP and INFO are Twilio's to answer; a
+    family's own help word gets the hotline's."""
+    text = _in(code, "help").replace("{emergency}", "911").replace("{welcome}", "(860) 695-8400")
+    assert 20 <= len(text) <= 320 and "STOP" in text and "911" in text
     twilio.text(NUMBER, CATALOG.language(code).names[0])
-    (reply,) = twilio.text(NUMBER, "HELP").messages
-    assert reply == _in(code, "help").replace("{emergency}", "911")
-    assert measure(reply).segments <= 3
-    assert "911" in reply
+    assert twilio.text(NUMBER, "HELP").messages == []
+    own = [w.strip() for w in CATALOG.messages[code].get("keyword.help", "").split(",")
+           if w.strip() and w.strip().upper() not in carrier.HELP]
+    for word in own:
+        (reply,) = twilio.text(NUMBER, word).messages
+        assert "(860) 695-8400" in reply and "STOP" in reply and measure(reply).segments <= 3
+
+
+def test_erase_after_twilios_stop_keeps_the_opt_out_twilio_keeps_and_says_nothing_untrue(twilio, redis_client):
+    twilio.text(NUMBER, "hola")
+    twilio.text(NUMBER, "STOP")
+    assert twilio.text(NUMBER, "BORRAR").messages == []                 # Twilio would block any reply
+    assert list(redis_client.scan_iter("hotline:optout:*")) and not list(redis_client.scan_iter("hotline:sms:*"))
+    assert twilio.text(NUMBER, "hola").messages == []
+
+
+def test_erase_after_a_familys_own_stop_deletes_it_too(twilio, redis_client):
+    twilio.text(NUMBER, "hola")
+    twilio.text(NUMBER, "PARAR")
+    (done,) = twilio.text(NUMBER, "BORRAR").messages
+    assert done == _in("es", "forgotten") and not list(redis_client.scan_iter("hotline:optout:*"))
+    assert twilio.text(NUMBER, "hola").messages
 
 
 @pytest.mark.parametrize("code", sorted(CATALOG.messages))

@@ -256,5 +256,5 @@ class TwilioAPI:
         sid = self.message(to, from_, dt.datetime.now(dt.timezone.utc), body, status="queued")
         self.records["Messages"][sid]["num_segments"] = str(max(1, -(-len(body) // 153)))
         self.requests.append(("POST", sid, {}))
-        self.outbox.append({"to": to, "from": from_, "body": body})
+        self.outbox.append({"to": to, "from": from_, "body": body, "status_callback": form.get("StatusCallback")})
         return 201, self._shown(self.records["Messages"][sid])

@@ -4,10 +4,11 @@ from __future__ import annotations
 from flask import Blueprint, request
 from twilio.twiml.messaging_response import MessagingResponse
 
-from hotline import conversation, sms
+from hotline import carrier, conversation, sms
+from hotline.stats import delivery_counts
 from hotline.render import fill
 from hotline.web import hotline, note
-from hotline.web.twilio import protect, twiml
+from hotline.web.twilio import protect, status_url, twiml
 
 bp = Blueprint("sms", __name__)
 
@@ -23,22 +24,42 @@ def fallback(catalog) -> MessagingResponse:
 protect(bp, fallback)
 
 
-def answer(number: str, body: str, media: bool = False, lang: str | None = None, message_sid: str = ""):
-    """One text through the hotline, counted and noted: the TwiML and what happened (webhook and simulator)."""
+def answer(number: str, body: str, media: bool = False, lang: str | None = None, message_sid: str = "",
+           opt_out_type: str | None = None, status: str | None = None):
+    """One text through the hotline, counted and noted: the TwiML and what happened (webhook and simulator).
+    status: where Twilio is to report the replies' delivery."""
     app = hotline()
     retry = app.store.retry_field("sms", message_sid) if message_sid else ""
     done = conversation.text(app.catalog, app.store, number, body, lang=lang, media=media, retry=retry,
-                             day=app.today(), own=app.settings.phone_numbers)
+                             day=app.today(), own=app.settings.phone_numbers, opt_out_type=opt_out_type)
     note(lang=done.lang, node=done.turn.state.node if done.turn else None, outcome=done.outcome,
          stored=done.stored, segments=sum(r.segments for r in done.replies),
          encoding=",".join(sorted({r.encoding for r in done.replies})))
-    return sms.document(tuple(done.replies)), done
+    return sms.document(tuple(done.replies), status), done
 
 
 @bp.post("/sms")
 def incoming():
-    """Answer one text message."""
+    """Answer one text message (a status callback sent here by mistake changes nothing)."""
     form = request.form
+    if carrier.status_callback(form, hotline().settings.phone_numbers):
+        note(outcome="status callback on /sms, ignored")
+        return twiml(MessagingResponse())
     media = form.get("NumMedia", "0").strip() not in ("", "0")
-    response, _ = answer(form.get("From", ""), form.get("Body", ""), media, message_sid=form.get("MessageSid", ""))
+    response, _ = answer(form.get("From", ""), form.get("Body", ""), media, message_sid=form.get("MessageSid", ""),
+                         opt_out_type=form.get("OptOutType") or None, status=status_url())
     return twiml(response)
+
+
+@bp.post("/status")
+def delivery():
+    """Twilio's message status callback: the outcome counted for the day, by status and error code, no identity."""
+    form = request.form
+    status = form.get("MessageStatus", form.get("SmsStatus", "")).strip().lower()
+    if status in carrier.MESSAGE_STATUSES:
+        app = hotline()
+        code = form.get("ErrorCode", "").strip()
+        mark = app.store.retry_field("status", form.get("MessageSid", ""), status)
+        app.store.count_once(mark, app.today(), delivery_counts(status, code if code.isdigit() else ""))
+        note(outcome=f"status {status}", error=code or None)
+    return twiml(MessagingResponse())

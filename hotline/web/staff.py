@@ -37,6 +37,7 @@ def stats():
         languages[code] = languages.get(code, 0) + n
     return render_template("stats.html", table=table, languages=dict(sorted(languages.items(), key=lambda i: -i[1])),
                            topics=table.totals("topic:"), outcomes=table.totals("outcome:"),
+                           delivery=table.totals("delivery:"), errors=table.totals("error:"),
                            names={l.code: l.name for l in hotline().catalog.languages})
 
 

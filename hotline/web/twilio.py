@@ -14,12 +14,22 @@ from hotline.web import hotline, note
 log = logging.getLogger(__name__)
 
 
+def base_url() -> str:
+    """The hotline's address as Twilio calls it: HOTLINE_PUBLIC_URL, else this request's proxy-aware scheme and
+    host."""
+    return (hotline().settings.public_url or f"{request.scheme}://{request.host}") + request.script_root
+
+
 def signed_url() -> str:
-    """The URL Twilio signed: HOTLINE_PUBLIC_URL (else this request's proxy-aware scheme and host),
-    the path, and the query string exactly as sent (re-encoding it would break the signature)."""
-    base = hotline().settings.public_url or f"{request.scheme}://{request.host}"
+    """The URL Twilio signed: the base URL, the path, and the query string exactly as sent (re-encoding it would
+    break the signature)."""
     query = request.query_string.decode("latin-1")
-    return f"{base}{request.script_root}{request.path}" + (f"?{query}" if query else "")
+    return f"{base_url()}{request.path}" + (f"?{query}" if query else "")
+
+
+def status_url() -> str:
+    """Where Twilio posts the delivery status of the texts the hotline sends (POST /status)."""
+    return f"{base_url()}/status"
 
 
 def require_signature() -> None:

@@ -1,14 +1,17 @@
 """POST /voice and what follows under /voice/: the incoming call, Gather actions, forwarding."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from functools import partial
 
-from hotline import budgets, callers, texting, voice
+from flask import Blueprint, current_app, request
+from twilio.twiml.voice_response import VoiceResponse
+
+from hotline import budgets, callers, carrier, texting, voice
 from hotline.engine import TEXT_ME, TEXT_OUTCOMES, Turn, texted
 from hotline.sessions import DOWN, LANGUAGE_TTL, SESSION_TTL, Changes, record
 from hotline.stats import counts_for
 from hotline.web import hotline, note
-from hotline.web.twilio import protect, twiml
+from hotline.web.twilio import protect, status_url, twiml
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 protect(bp, voice.fallback)
@@ -71,10 +74,14 @@ def call(number: str, now=None, call_sid: str = "", attested: bool = False, text
 
 @bp.post("")
 def incoming():
-    """Answer a call: the Welcome Center while it is open, else the hotline in the caller's language."""
+    """Answer a call: the Welcome Center while it is open, else the hotline in the caller's language (a call
+    status callback sent here by mistake, about a call that has ended, changes nothing)."""
     form = request.form
+    if carrier.call_ended(form):
+        note(outcome="status callback on /voice, ignored")
+        return twiml(VoiceResponse())
     return twiml(call(form.get("From", ""), call_sid=form.get("CallSid", ""),
-                      attested=voice.verified(form.get("StirVerstat"))))
+                      attested=carrier.attested(form.get("StirVerstat"))))
 
 
 def not_answered(number: str, attested: bool = False, call_sid: str = "") -> str:
@@ -96,7 +103,7 @@ def forwarded():
     if request.form.get("DialCallStatus") in ANSWERED:
         return twiml(voice.hang_up())
     form = request.form
-    return twiml(not_answered(form.get("From", ""), voice.verified(form.get("StirVerstat")), form.get("CallSid", "")))
+    return twiml(not_answered(form.get("From", ""), carrier.attested(form.get("StirVerstat")), form.get("CallSid", "")))
 
 
 def _text_numbers(number: str, who: str, turn: Turn, loaded, send, changes: Changes, call_sid: str, now,
@@ -141,7 +148,8 @@ def prompt(number: str, args, digits: str | None, speech: str | None, now=None, 
         return voice.document(app.catalog, turn, opens, _caller_id())
     changes = Changes()
     if texts:
-        turn = _text_numbers(number, who, turn, loaded, send or app.texter, changes, call_sid, now, send is not None)
+        texter = send or (partial(app.texter, status_callback=status_url()) if app.texter else None)
+        turn = _text_numbers(number, who, turn, loaded, texter, changes, call_sid, now, send is not None)
     events = {e.name for e in turn.events}
     language = turn.state.lang if "language" in events else None
     changes.counts = counts_for("voice", language, turn.events, new=False)
