@@ -7,22 +7,30 @@ offered. Texts from short codes and alphanumeric senders (22395, VERIFY) are mac
 """
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 
+E164 = re.compile(r"\+[1-9][0-9]{6,14}")   # ASCII digits only: str.isdigit would take ١٢٣ and １２３
 # ANONYMOUS, UNAVAILABLE, RESTRICTED, BLOCKED, UNKNOWN as Twilio spells them on a keypad, and the words themselves.
 WITHHELD = frozenset({"+266696687", "+86282452253", "+7378742833", "+2562533", "+8656696",
                       "anonymous", "unavailable", "restricted", "blocked", "unknown", "private", ""})
 
 
 def _number(sender: str) -> phonenumbers.PhoneNumber | None:
+    """A phone number only as Twilio writes one: E.164 in ASCII digits, exactly as phonenumbers would write it.
+    Anything else (other digits, spaces, letters, an extension) could name one phone in many ways, each with a
+    hash, a budget and an opt-out of its own: it is no number."""
     text = (sender or "").strip()
-    if not text.startswith("+"):
+    if not E164.fullmatch(text):
         return None
     try:
         parsed = phonenumbers.parse(text, None)
     except phonenumbers.NumberParseException:
         return None
-    return parsed if phonenumbers.is_possible_number(parsed) else None
+    if not phonenumbers.is_possible_number(parsed):
+        return None
+    return parsed if phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) == text else None
 
 
 def withheld(caller: str) -> bool:
@@ -41,14 +49,17 @@ PERSONAL_TYPES = frozenset({phonenumbers.PhoneNumberType.FIXED_LINE, phonenumber
 TEXTED_REGIONS = frozenset({"US", "CA"})
 
 
+SERVICE_EXCHANGES = frozenset({"555", "976"})   # NANP exchanges of no family's phone: 555 (directory assistance,
+                                                # the fictional 555-01xx), 976 (pay-per-call information lines)
+
+
 def textable(number: str, own: tuple[str, ...] = ()) -> bool:
     """Whether the hotline may start a text to this number: a person's phone in the US or Canada (a fixed line or
-    a mobile, never premium-rate, toll-free, shared-cost, personal (500), voicemail or the fictional 555-0100 to
-    555-0199), and never one of the hotline's own numbers."""
+    a mobile, never premium-rate, toll-free, shared-cost, personal (500), voicemail, or an exchange of services:
+    555, 976), and never one of own (the hotline's numbers, the organizations it lists, the Welcome Center)."""
     parsed = _number(number)
     if parsed is None or number.strip() in own or not phonenumbers.is_valid_number(parsed):
         return False
     national = phonenumbers.national_significant_number(parsed)
-    fictional = national[3:6] == "555" and national[6:8] == "01"
-    return (phonenumbers.region_code_for_number(parsed) in TEXTED_REGIONS and not fictional
+    return (phonenumbers.region_code_for_number(parsed) in TEXTED_REGIONS and national[3:6] not in SERVICE_EXCHANGES
             and phonenumbers.number_type(parsed) in PERSONAL_TYPES)

@@ -281,13 +281,13 @@ def texted(state: State, topic: str, outcome: str) -> Turn:
 
 
 def _callback(catalog: Catalog, state: State, said: str) -> Turn:
-    if said == "1":
+    if said == "1" and state.verified:   # checked again here: a confirmation only follows an attested offer
         return Turn((Screen(CALLBACK_DONE),), state, (Event("callback", state.lang or ""),), end=True)
     return _show(state, CALLBACK, Event("unclear"), notices=("unclear",))
 
 
 def _erase(catalog: Catalog, state: State, said: str) -> Turn:
-    if said == "1":
+    if said == "1" and state.verified:
         return Turn((Screen(FORGOTTEN),), state, (Event("forget"),), end=True)
     return _show(state, ERASE, Event("unclear"), notices=("unclear",))
 

@@ -51,6 +51,7 @@ TIMEOUT = 0.5                      # seconds: Twilio must get an answer even whe
 PAUSE = 5.0                        # seconds Redis is left alone after a failure (then tried again)
 RATE_WINDOW = 120                  # seconds a minute's rate count is kept
 KINDS = ("sms", "voice", "lang", "optout", "callback")   # every kind of key kept for a number
+RATES = ("sms", "voice", "voice-unattested")            # a number's rate counters, one for each way it reaches us
 OK, CONFLICT, ERASED, DOWN = "ok", "conflict", "erased", "down"
 
 # KEYS: conversation, language, opt-out, this number's rate, everyone's rate, the day's counts.
@@ -327,21 +328,27 @@ class Store:
         """The key of one kind (sms, lang, optout, callback...) kept for a caller."""
         return f"{PREFIX}:{kind}:{who}"
 
+    @staticmethod
+    def _rate(rate: str, who: str, minute: int) -> str:
+        return f"{PREFIX}:rate:{rate}:{who}:{minute}"
+
     def retry_field(self, *parts: str) -> str:
         """The field a request's reply is kept under: a keyed hash of Twilio's ids for it, never the ids."""
         return hmac.new(self.key_for_numbers, "\n".join(parts).encode(), hashlib.sha256).hexdigest()[:24]
 
     def load(self, who: str, channel: str = "sms", *, limit: bool = True, retry: str = "",
-             day: dt.date | None = None, counts: tuple[str, ...] = ()) -> Loaded:
+             day: dt.date | None = None, counts: tuple[str, ...] = (), rate: str = "") -> Loaded:
         """The caller's conversation, language, opt-out and rate counts in one round trip (rates are counted
         only when limit); the reply to replay when retry names a request already answered; empty if Redis is
-        down. counts are added to the day's usage counts when the request is over a limit."""
+        down. counts are added to the day's usage counts when the request is over a limit. rate names the number's
+        counter (default: the channel's): texts, attested calls and calls anyone could have made with that caller
+        ID each have their own, so spoofed calls can neither silence a family's texts nor count them."""
         if not self.available():
             return Loaded(None, None, ok=False)
         minute = int(time.time() // 60)
         keys = [f"{PREFIX}:{channel}:{who}", f"{PREFIX}:lang:{who}", f"{PREFIX}:optout:{who}",   # each channel its own
-                f"{PREFIX}:rate:{who}:{minute}", f"{PREFIX}:rate:all:{channel}:{minute}",       # ceiling: calls cannot
-                day_key(day or dt.date.today())]                                              # silence texts
+                self._rate(rate or channel, who, minute), f"{PREFIX}:rate:all:{channel}:{minute}",   # ceiling too
+                day_key(day or dt.date.today())]
         args = [retry, "1" if limit else "0", self.per_number, self.per_minute, RATE_WINDOW, STATS_TTL,
                 *(counts if day else ())]
         try:
@@ -437,7 +444,7 @@ class Store:
         """Every key kept for a caller, for ERASE (without the opt-out, for an erase made by a call)."""
         minute = int(time.time() // 60)
         return [f"{PREFIX}:{kind}:{who}" for kind in KINDS if opt_out or kind != "optout"] + \
-               [f"{PREFIX}:rate:{who}:{m}" for m in (minute - 1, minute)]
+               [self._rate(rate, who, m) for rate in RATES for m in (minute - 1, minute)]
 
     def diagnose(self) -> str | None:
         """Why Redis cannot be used right now, in words (None when it answers): for the start-up log."""

@@ -43,6 +43,7 @@ class SettingsError(ValueError):
 
 
 TWILIO_API_URL = "https://api.twilio.com"
+MIN_ADMIN_TOKEN = 16   # characters of HOTLINE_ADMIN_TOKEN: it opens the pages where families' numbers are
 _DURATION = re.compile(r"\s*(\d+)\s*(s|m|h|d|w)\s*")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -144,6 +145,11 @@ class Settings:
         if previous and previous == secret:
             raise SettingsError("HOTLINE_SECRET_PREVIOUS is the same as HOTLINE_SECRET: set HOTLINE_SECRET to the new "
                                 "secret and HOTLINE_SECRET_PREVIOUS to the old one")
+        admin = env.get("HOTLINE_ADMIN_TOKEN") or None
+        if admin and len(admin) < MIN_ADMIN_TOKEN:
+            raise SettingsError(f"HOTLINE_ADMIN_TOKEN is too short ({len(admin)} characters): it opens the staff pages, "
+                                f"where families' numbers are; give at least {MIN_ADMIN_TOKEN} characters, for example "
+                                f"the output of `python -c \"import secrets; print(secrets.token_urlsafe(32))\"`")
         embedded = (env.get("HOTLINE_EMBEDDED") or "").strip()
         if embedded not in ("", "0", "1"):
             raise SettingsError(f"HOTLINE_EMBEDDED must be 1 (or unset), not {embedded!r}")
@@ -184,7 +190,7 @@ class Settings:
             embedded=embedded == "1",
             ephemeral_disk=next((name for variable, name in EPHEMERAL_PLATFORMS.items() if env.get(variable)), None),
             public_url=public_url,
-            admin_token=env.get("HOTLINE_ADMIN_TOKEN") or None,
+            admin_token=admin,
             port=numbers["PORT"],
             rate_per_number=numbers["HOTLINE_RATE_PER_NUMBER"],
             rate_per_minute=numbers["HOTLINE_RATE_PER_MINUTE"],

@@ -43,18 +43,27 @@ def sender(client, from_: str) -> Callable[..., None]:
     return send
 
 
+def listed(catalog: Catalog) -> tuple[str, ...]:
+    """Numbers the content names (the organizations, the Welcome Center the calls ring): never a family's phone, so
+    never texted whatever a caller ID says."""
+    forward = catalog.schedule.forward_to if catalog.schedule is not None else None
+    return tuple(phone for resource in catalog.resources.values() for phone in resource.phones) + \
+        ((forward,) if forward else ())
+
+
 def pages(catalog: Catalog, lang: str, topic: str) -> tuple[sms.SmsReply, ...]:
     """A topic's name, organizations and numbers as text messages of at most three segments."""
     return sms.pages(catalog, lang, Screen(topic, brief=True))
 
 
 def text_numbers(catalog: Catalog, send: Send | None, number: str, lang: str, topic: str, *, opted_out: bool,
-                 own: tuple[str, ...], take: Callable[[], str], give_back: Callable[[], None]) -> Texted:
-    """Text one topic's numbers to an attested caller; what to tell them. take() takes a text from the budgets
+                 own: tuple[str, ...] | None, take: Callable[[], str], give_back: Callable[[], None]) -> Texted:
+    """Text one topic's numbers to an attested caller; what to tell them. own: the hotline's numbers (None in the
+    simulator, whose made-up number is shown the text, never sent it); take() takes a text from the budgets
     (hotline.budgets), give_back() returns the topic's when the text could not be sent."""
     if send is None:   # the REST API was switched off during the call
         return Texted("failed")
-    if not callers.textable(number, own):
+    if own is not None and not callers.textable(number, own + listed(catalog)):
         log.warning("a caller's text was not sent: not a person's phone in the US or Canada", extra={"topic": topic})
         return Texted("failed")
     if opted_out:

@@ -20,7 +20,7 @@ from tests.servers import Gunicorn
 from tests.test_staff_pages import ADMIN, ELSEWHERE, Staff
 from tests.twilio_client import ACCOUNT, HOTLINE, Call, TwilioClient, call_params, sid
 
-FAMILY = "+18605550321"
+FAMILY = "+18604620321"
 ATTESTED = "TN-Validation-Passed-A"
 NOT_ATTESTED = [None, "TN-Validation-Passed-B", "TN-Validation-Passed-C", "TN-Validation-Failed", "No-TN-Validation"]
 HARTFORD = ZoneInfo("America/New_York")
@@ -300,3 +300,68 @@ def test_purge_deletes_only_the_hotlines_own_records_whatever_the_list_returns(r
     report = Purge(twilio_rest.client(rest_settings), (HOTLINE,), retry_wait=0).run(old + dt.timedelta(days=1))
     assert report.ok and ours not in twilio_api.left("Messages")
     assert theirs[0] in twilio_api.left("Messages") and theirs[1] in twilio_api.left("Calls")
+
+
+# --- what an independent attack found (../helpers' report on a40e11f), each now held --------------------------------
+
+def test_spoofed_calls_can_neither_silence_a_familys_texts_nor_count_them(twilio, redis_client):
+    family = "+18604620401"
+    for body in ("hola", "1", "0"):                                    # the family texts three times this minute
+        assert twilio.text(family, body).messages
+    answered = 0
+    while not twilio.call(family).hangup and answered < 30:           # unattested calls showing its number
+        answered += 1
+    assert answered == 20                                              # the same count whatever the family did
+    assert twilio.text(family, "4").messages                           # and the family is still answered
+    assert not twilio.call(family, StirVerstat=ATTESTED).hangup       # and can still call
+
+
+@pytest.mark.parametrize("spelled", ["+1860462032１", "+١٨٦٠٤٦٢٠٣٢١", "+1 860 462 0321", "+1860462O321",
+                                     "+18604620321;ext=1"])
+def test_one_phone_spelled_another_way_is_no_number(spelled):
+    from hotline import callers
+
+    assert callers.withheld(spelled) and not callers.person(spelled) and not callers.textable(spelled)
+
+
+@pytest.mark.parametrize("spelled", ["+1860462032１", "+186046２0321"])
+def test_a_caller_id_in_other_digits_gets_no_text_and_no_keys(twilio, twilio_api, redis_client, spelled):
+    twilio.text(FAMILY, "STOP")                                        # the family opted out
+    call = _call(twilio, spelled, ATTESTED, "4")
+    assert "press 8" not in call.last.speech
+    call.press("8")
+    assert twilio_api.outbox == []
+    assert twilio.text(spelled, "hola").messages == []                 # a text from it: no person's number
+
+
+@pytest.mark.parametrize("number", ["+18605551212", "+18606958400", "+18606923085", "+18609761234"])
+def test_no_text_to_directory_service_pay_lines_or_the_numbers_the_hotline_lists(twilio, twilio_api, number):
+    heard = _call(twilio, number, ATTESTED, "4").press("8").speech   # 555-1212, the Welcome Center, CIRI, a 976 line
+    assert "Sorry, we could not send a text message to this phone." in heard and twilio_api.outbox == []
+
+
+def test_signing_out_ends_every_copy_of_the_session(guarded):
+    staff = Staff(guarded.test_client())
+    copy = staff.client.get_cookie("hotline_staff").value
+    page = staff.get("/callbacks").get_data(as_text=True)
+    csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
+    assert staff.post("/signout", data={"csrf_token": csrf}).status_code == 200
+    other = guarded.test_client()
+    other.set_cookie("hotline_staff", copy)                           # a copy taken before signing out
+    assert other.get("/callbacks", environ_base=ELSEWHERE).status_code == 401
+    assert other.post("/callbacks/clear", data={"csrf_token": csrf}, environ_base=ELSEWHERE).status_code == 401
+
+
+def test_guessing_the_admin_token_is_stopped_after_a_few_tries(guarded):
+    client = guarded.test_client()
+    answers = [client.post("/signin", data={"token": f"guess-{n}"}, environ_base=ELSEWHERE).status_code
+               for n in range(12)]
+    assert answers[:10] == [401] * 10 and answers[10:] == [429, 429]
+    assert client.get("/stats", environ_base=ELSEWHERE, headers={"Authorization": f"Bearer {ADMIN}"}).status_code == 200
+
+
+def test_a_short_admin_token_is_refused_at_start():
+    from hotline.settings import Settings, SettingsError
+
+    with pytest.raises(SettingsError, match="HOTLINE_ADMIN_TOKEN is too short"):
+        Settings.from_env({"HOTLINE_ADMIN_TOKEN": "1234"})

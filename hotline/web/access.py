@@ -17,19 +17,24 @@
 """
 from __future__ import annotations
 
+import hashlib
 import hmac
 import ipaddress
 import logging
 import secrets
+import time
 from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+import redis
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session
 
+from hotline.sessions import PREFIX
 from hotline.web import hotline, note
 
 log = logging.getLogger(__name__)
 SESSION_HOURS = 8
+WRONG_TOKENS = 10   # wrong tokens in a minute, for the whole hotline, before every try is refused for that minute
 LOCAL_NAMES = {"localhost", "127.0.0.1", "::1"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 CSRF_FIELD, CSRF_HEADER = "csrf_token", "X-CSRF-Token"
@@ -67,7 +72,6 @@ def _local_socket() -> bool:
 def _refuse(status: int, reason: str):
     note(outcome="refused", reason=reason)
     if status == 401:
-        log.warning("staff page refused: wrong or missing token", extra={"route": request.path})
         if request.method == "GET" and request.accept_mimetypes.accept_html:   # a browser: the way in
             abort(_sign_in_page(401, wrong="token" in request.args))
     abort(status)
@@ -112,11 +116,13 @@ def require_staff():
     auth = request.headers.get("Authorization", "")
     if expected and auth.startswith("Bearer "):
         if not hmac.compare_digest(auth[len("Bearer "):].strip().encode(), expected.encode()):
+            _wrong_token()
             _refuse(401, "wrong or missing admin token")
         g.staff_by = "bearer"     # a script: no browser session, so no forgery to guard against
         return None
     if expected and "token" in request.args:
         if not hmac.compare_digest(request.args["token"].encode(), expected.encode()):
+            _wrong_token()
             _refuse(401, "wrong or missing admin token")
         _sign_in(expected)
         rest = [(k, v) for k, v in request.args.items(multi=True) if k != "token"]
@@ -136,18 +142,49 @@ def require_staff():
     return None
 
 
+def _session_key(sid: str) -> str:
+    """Where a staff session is known to be open: a hash of its id (the id itself is only in the cookie)."""
+    return f"{PREFIX}:staff:{hashlib.sha256(sid.encode()).hexdigest()[:32]}"
+
+
 def signed_in(token: str) -> bool:
-    """Whether this browser has a staff session opened with this admin token (not one since rotated)."""
-    mark = session.get("token")
-    return bool(session.get("staff")) and isinstance(mark, str) and hmac.compare_digest(mark, _token_mark(token))
+    """Whether this browser has a staff session opened with this admin token (not one since rotated) and not
+    signed out: the cookie alone is not enough, so a copy of it taken before Sign out opens nothing."""
+    mark, sid = session.get("token"), session.get("sid")
+    if not (session.get("staff") and isinstance(mark, str) and isinstance(sid, str)
+            and hmac.compare_digest(mark, _token_mark(token))):
+        return False
+    try:
+        return bool(hotline().store.client.exists(_session_key(sid)))
+    except redis.RedisError:   # cannot tell: closed, as with a wrong token
+        return False
 
 
 def _sign_in(token: str) -> None:
     session.clear()   # a new session, and a new anti-forgery token, at every sign-in
     session["staff"] = True
     session["token"] = _token_mark(token)
+    session["sid"] = secrets.token_urlsafe(24)
     session["csrf"] = secrets.token_urlsafe(24)
     session.permanent = True
+    try:
+        hotline().store.client.set(_session_key(session["sid"]), "1", ex=SESSION_HOURS * 3600)
+    except redis.RedisError:
+        abort(503, "staff sessions cannot be opened while Redis is away; try again in a minute")
+
+
+def _wrong_token() -> None:
+    """Count a wrong token (sign-in form, link or script) in the hotline's minute: past a few, every try is refused
+    for the rest of the minute, so a token cannot be guessed by trying many."""
+    key = f"{PREFIX}:staff:wrong:{int(time.time() // 60)}"
+    try:
+        with hotline().store.client.pipeline() as pipe:
+            tries = pipe.incr(key).expire(key, 120).execute()[0]
+    except redis.RedisError:
+        tries = 0
+    log.warning("staff page refused: wrong token", extra={"tries_this_minute": tries})
+    if tries > WRONG_TOKENS:
+        abort(429, "too many wrong tokens: wait a minute")
 
 
 def _allowed_host() -> bool:
@@ -172,7 +209,7 @@ def sign_in():
     given = request.form.get("token", "")
     if not hmac.compare_digest(given.encode(), expected.encode()):
         note(outcome="refused", reason="wrong admin token")
-        log.warning("staff sign-in refused: wrong token", extra={"route": request.path})
+        _wrong_token()
         return _sign_in_page(401, wrong=True, next_path=request.form.get("next"))
     _sign_in(expected)
     note(outcome="signed in")
@@ -180,7 +217,13 @@ def sign_in():
 
 
 def sign_out():
-    """End this browser's staff session (the page's sign-out button)."""
+    """End this browser's staff session (the page's sign-out button), for every copy of its cookie."""
+    sid = session.get("sid")
+    if isinstance(sid, str):
+        try:
+            hotline().store.client.delete(_session_key(sid))
+        except redis.RedisError:
+            pass
     session.clear()
     note(outcome="signed out")
     return _sign_in_page(200)

@@ -62,7 +62,8 @@ def protect(blueprint: Blueprint, fallback) -> None:
         last = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
         where = f"{Path(last.filename).name}:{last.lineno}" if last else "?"
         # The exception's text is left out: it could quote a caller's message or number.
-        log.error("webhook failed", extra={"request_id": g.get("log_fields", {}).get("request_id"), "route": request.path,
+        route = request.url_rule.rule if request.url_rule else "(unknown)"   # never the raw path a client wrote
+        log.error("webhook failed", extra={"request_id": g.get("log_fields", {}).get("request_id"), "route": route,
                                            "error": type(exc).__name__, "where": where})
         note(outcome="failed, fallback sent")
         return twiml(fallback(hotline().catalog))

@@ -50,7 +50,8 @@ def call(number: str, now=None, call_sid: str = "", attested: bool = False, text
     who, withheld = _caller(number, call_sid)
     is_open, opens = _hours(now)
     loaded = app.store.load(who, "voice", retry=retry, day=day,   # counted in open hours too: a flood is a flood
-                            counts=tuple(counts_for("voice", None, outcomes=["rate limited"])))
+                            counts=tuple(counts_for("voice", None, outcomes=["rate limited"])),
+                            rate="voice" if attested and not withheld else "voice-unattested")
     if loaded.limited:
         note(outcome="rate limited")
         return str(voice.hang_up())
@@ -120,7 +121,7 @@ def _text_numbers(number: str, who: str, turn: Turn, loaded, send, changes: Chan
         return budgets.OK if simulated else app.budget.take(call, who, topic, now)
 
     done = texting.text_numbers(app.catalog, send, number, state.lang or "en", topic, opted_out=opted_out,
-                                own=app.settings.phone_numbers, take=take,
+                                own=None if simulated else app.settings.phone_numbers, take=take,
                                 give_back=lambda: None if simulated else app.budget.give_back(call, topic))
     if done.follow is not None:
         changes.sets.append((app.store.key("sms", who), record(done.follow, []), SESSION_TTL))
