@@ -316,6 +316,29 @@ def chat(number: str, lang: str | None, as_json: bool) -> None:
 
 
 @main.command()
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object with the parameter names of Twilio's us_app_to_person resource.")
+@CONTENT_DIR
+def registration(as_json: bool, content_dir: Path | None) -> None:
+    """The A2P 10DLC campaign's fields from the content, and each language's words and texts for Advanced Opt-Out."""
+    from hotline import registration as campaigns
+
+    catalog = _catalog(_content_root(content_dir))
+    found, languages = campaigns.campaign(catalog), campaigns.opt_out_languages(catalog)
+    wrong = campaigns.problems(catalog, found, languages)
+    if wrong:
+        for problem in wrong:
+            click.echo(f"problem: {problem}", err=True)
+        raise click.ClickException("Twilio would refuse this campaign: fix the content above, run `hotline check`, "
+                                   "then `hotline registration` again")
+    if as_json:
+        click.echo(json.dumps(found.fields(), ensure_ascii=False, indent=2))
+        return
+    for line in campaigns.lines(found, languages):
+        click.echo(line)
+
+
+@main.command()
 @click.option("--older-than", "older_than", default=None, metavar="DURATION",
               help="Delete records older than this, e.g. 24h or 7d (default: $HOTLINE_TWILIO_RETENTION).")
 @click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")
