@@ -316,6 +316,38 @@ def chat(number: str, lang: str | None, as_json: bool) -> None:
 
 
 @main.command()
+@click.option("--url", default=None, metavar="https://PUBLIC-HOST",
+              help="The hotline's public address (default: $HOTLINE_PUBLIC_URL); /sms and /voice go under it.")
+def connect(url: str | None) -> None:
+    """Point HOTLINE_PHONE_NUMBER's webhooks at the hotline through Twilio's REST API, read them back, and say what
+    still stands between the number and families (registration, Advanced Opt-Out, geo permissions)."""
+    from hotline import twilio_rest
+    from hotline.connect import Connect, Refused, webhook_base
+
+    settings = _settings()
+    if not settings.twilio_rest or not settings.phone_numbers:
+        raise click.ClickException(twilio_rest.notices(settings)[0])
+    if not (url or settings.public_url):
+        raise click.ClickException("give the hotline's public address: --url https://YOUR-HOST (or set "
+                                   "HOTLINE_PUBLIC_URL)")
+    try:
+        base = webhook_base(url or settings.public_url, settings.public_url)
+    except Refused as exc:
+        raise click.ClickException(str(exc)) from None
+    if not settings.public_url:
+        click.echo(f"note: HOTLINE_PUBLIC_URL is not set; if a proxy or load balancer stands in front of the hotline, "
+                   f"set it to {base} so that Twilio's signatures match")
+    report = Connect(twilio_rest.client(settings), settings.phone_numbers, base).run()
+    for line in report.lines():
+        click.echo(line)
+    if report.ok:
+        click.echo("the webhooks are set: do what is marked 'to do' and 'check' above before families use the number")
+    else:
+        click.echo("the webhooks are not all set: see the problems above")
+    sys.exit(0 if report.ok else 1)
+
+
+@main.command()
 @click.option("--json", "as_json", is_flag=True,
               help="Print one JSON object with the parameter names of Twilio's us_app_to_person resource.")
 @CONTENT_DIR
