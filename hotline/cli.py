@@ -322,6 +322,61 @@ def chat(number: str, lang: str | None, as_json: bool) -> None:
 
 
 @main.command()
+@click.option("--url", default=None, metavar="https://PUBLIC-HOST",
+              help="The hotline's public address (default: $HOTLINE_PUBLIC_URL); /sms and /voice go under it.")
+def connect(url: str | None) -> None:
+    """Point HOTLINE_PHONE_NUMBER's webhooks at the hotline through Twilio's REST API, read them back, and say what
+    still stands between the number and families (registration, Advanced Opt-Out, geo permissions)."""
+    from hotline import twilio_rest
+    from hotline.connect import Connect, Refused, webhook_base
+
+    settings = _settings()
+    if not settings.twilio_rest or not settings.phone_numbers:
+        raise click.ClickException(twilio_rest.notices(settings)[0])
+    if not (url or settings.public_url):
+        raise click.ClickException("give the hotline's public address: --url https://YOUR-HOST (or set "
+                                   "HOTLINE_PUBLIC_URL)")
+    try:
+        base = webhook_base(url or settings.public_url, settings.public_url)
+    except Refused as exc:
+        raise click.ClickException(str(exc)) from None
+    if not settings.public_url:
+        click.echo(f"note: HOTLINE_PUBLIC_URL is not set; if a proxy or load balancer stands in front of the hotline, "
+                   f"set it to {base} so that Twilio's signatures match")
+    report = Connect(twilio_rest.client(settings), settings.phone_numbers, base).run()
+    for line in report.lines():
+        click.echo(line)
+    if report.ok:
+        click.echo("the webhooks are set: do what is marked 'to do' and 'check' above before families use the number")
+    else:
+        click.echo("the webhooks are not all set: see the problems above")
+    sys.exit(0 if report.ok else 1)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object with the parameter names of Twilio's us_app_to_person resource.")
+@CONTENT_DIR
+def registration(as_json: bool, content_dir: Path | None) -> None:
+    """The A2P 10DLC campaign's fields from the content, and each language's words and texts for Advanced Opt-Out."""
+    from hotline import registration as campaigns
+
+    catalog = _catalog(_content_root(content_dir))
+    found, languages = campaigns.campaign(catalog), campaigns.opt_out_languages(catalog)
+    wrong = campaigns.problems(catalog, found, languages)
+    if wrong:
+        for problem in wrong:
+            click.echo(f"problem: {problem}", err=True)
+        raise click.ClickException("Twilio would refuse this campaign: fix the content above, run `hotline check`, "
+                                   "then `hotline registration` again")
+    if as_json:
+        click.echo(json.dumps(found.fields(), ensure_ascii=False, indent=2))
+        return
+    for line in campaigns.lines(found, languages):
+        click.echo(line)
+
+
+@main.command()
 @click.option("--older-than", "older_than", default=None, metavar="DURATION",
               help="Delete records older than this, e.g. 24h or 7d (default: $HOTLINE_TWILIO_RETENTION).")
 @click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")

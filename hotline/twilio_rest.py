@@ -1,8 +1,8 @@
 """Twilio's REST API, through the twilio SDK: one Client built from the settings, with short timeouts, and
 nothing about a request (a number, a body) ever in the logs.
 
-The hotline uses it for two things: texting a caller the numbers they just heard (hotline.texting), and
-deleting the records Twilio keeps of the hotline's texts and calls (hotline.purge).
+The hotline uses it for texting a caller the numbers they just heard (hotline.texting), deleting the records Twilio
+keeps of the hotline's texts and calls (hotline.purge), and pointing its numbers at the hotline (hotline.connect).
 """
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-from hotline.settings import Settings
+from hotline.settings import TWILIO_API_URL, Settings
 
+WRONG_CREDENTIALS = 20003
+NOT_FOUND = 20404
 TIMEOUT = 4.0    # seconds a webhook waits on Twilio at most (Twilio itself gives a webhook 15)
 FAILURES = (TwilioException, requests.RequestException)   # what a request to Twilio can end in
 
@@ -32,6 +34,8 @@ def client(settings: Settings) -> Client | None:
                   http_client=TwilioHttpClient(timeout=TIMEOUT))
     made.edge = made.region = None          # no TWILIO_EDGE or TWILIO_REGION from the environment: the URL below
     made.api.base_url = settings.twilio_api_url
+    if settings.twilio_api_url != TWILIO_API_URL:   # a local stand-in serves every domain the hotline uses
+        made.messaging.base_url = made.voice.base_url = settings.twilio_api_url
     return made
 
 
@@ -68,6 +72,19 @@ def described(exc: Exception) -> str:
     if status is None:
         return type(exc).__name__
     return f"Twilio error {code} (HTTP {status})" if code else f"HTTP {status}"
+
+
+def in_words(exc: Exception) -> str:
+    """A failure said for a person, with what to check (no number, no body, no token)."""
+    status, code = _failure(exc)
+    if code == WRONG_CREDENTIALS:
+        return ("Twilio refused the account's credentials (error 20003): check TWILIO_ACCOUNT_SID and "
+                "TWILIO_AUTH_TOKEN (the Console's Account Info)")
+    if code == NOT_FOUND:
+        return "Twilio found no such resource in this account (error 20404)"
+    if status is None:
+        return f"Twilio's API could not be reached ({type(exc).__name__}): check the network and HOTLINE_TWILIO_API_URL"
+    return described(exc)
 
 
 def notices(settings: Settings) -> list[str]:

@@ -11,6 +11,9 @@ bodies {"code", "message", "more_info", "status"}: 20003 (401, wrong credentials
 not yet deletable), 20429 (429), 21211, 21610 and 21614 for texts that cannot go. The hotline reads Twilio's
 code, not the HTTP status, so a status this stand-in has to guess (409 for 20009) does not decide a test.
 
+The account's numbers, Messaging Services, campaigns, Toll-Free Verifications and geo permissions (for `hotline
+connect`) are served by tests.twilio_account, mixed in here, with the same authentication, faults and error bodies.
+
 Tests add records and faults with the methods below, and read `requests` to see what the hotline asked.
 """
 from __future__ import annotations
@@ -23,18 +26,12 @@ import threading
 from collections import Counter
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
+from tests.twilio_account import PREFIX, AccountResources, error as _error, not_found, page_2010
 from tests.twilio_client import ACCOUNT   # the account whose webhooks the tests post, and whose API this is
 
-PREFIX = f"/2010-04-01/Accounts/{ACCOUNT}"
-MAX_PAGE = 1000
 FINISHED_CALLS = {"completed", "busy", "failed", "no-answer", "canceled"}
-
-
-def _error(code: int, message: str, status: int) -> tuple[int, dict]:
-    return status, {"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}",
-                    "status": status}
 
 
 def _rfc2822(when: dt.datetime | None) -> str | None:
@@ -48,7 +45,7 @@ def _day_or_time(value: str) -> tuple[dt.datetime, bool]:
     return dt.datetime.fromisoformat(value.replace("Z", "+00:00")), False
 
 
-class TwilioAPI:
+class TwilioAPI(AccountResources):
     """The stand-in: records, faults, and the requests it answered."""
 
     def __init__(self, numbers: tuple[str, ...], token: str):
@@ -67,6 +64,7 @@ class TwilioAPI:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._account_init()
 
     def __enter__(self) -> "TwilioAPI":
         self.thread.start()
@@ -160,9 +158,13 @@ class TwilioAPI:
             self.failing -= 1
             return _error(20500, "Internal Server Error", 500)
         path = parts.path
+        if path.startswith("/v1/"):   # messaging.twilio.com and voice.twilio.com, served here alike
+            return self.v1(method, path, query)
         if not path.startswith(PREFIX + "/"):
-            return _error(20404, f"The requested resource {path} was not found", 404)
+            return not_found(path)
         rest = path[len(PREFIX) + 1:]
+        if rest.startswith("IncomingPhoneNumbers") and method in ("GET", "POST"):
+            return self.incoming(method, rest, path, query, form)
         for kind in ("Messages", "Calls"):
             if rest == f"{kind}.json" and method == "GET":
                 self.requests.append((method, kind, query))
@@ -173,14 +175,11 @@ class TwilioAPI:
                 sid = rest[len(kind) + 1:-len(".json")]
                 self.requests.append((method, sid, {}))
                 return self._delete(kind, sid, path)
-        return _error(20404, f"The requested resource {path} was not found", 404)
+        return not_found(path)
 
     def _list(self, kind: str, query: dict) -> tuple[int, dict]:
         date = "date_sent" if kind == "Messages" else "start_time"
         name = "DateSent" if kind == "Messages" else "StartTime"
-        page_size = int(query.get("PageSize", "50"))
-        if not 1 <= page_size <= MAX_PAGE:
-            return _error(20001, f"PageSize must be between 1 and {MAX_PAGE}", 400)
         chosen = []
         for record in self.records[kind].values():
             wrong = "To" in query and record["to"] != query["To"] or "From" in query and record["from"] != query["From"]
@@ -190,25 +189,7 @@ class TwilioAPI:
                 continue
             chosen.append(record)
         chosen.sort(key=lambda r: (r["date_created"], r["sid"]), reverse=True)   # newest first, as Twilio lists
-        page = int(query.get("Page", "0"))
-        start = 0
-        if "PageToken" in query:   # a cursor: the records after the last one of the previous page
-            after = query["PageToken"][2:]
-            start = next((i + 1 for i, r in enumerate(chosen) if r["sid"] == after), len(chosen))
-        items = chosen[start:start + page_size]
-        filters = {k: v for k, v in query.items() if k not in ("Page", "PageSize", "PageToken")}
-        base = f"{PREFIX}/{kind}.json"
-        more = start + page_size < len(chosen)
-        body = {
-            kind.lower(): [self._shown(r) for r in items],
-            "end": page * page_size + max(len(items) - 1, 0), "start": page * page_size,
-            "page": page, "page_size": page_size,
-            "first_page_uri": f"{base}?{urlencode({**filters, 'PageSize': page_size, 'Page': 0})}",
-            "previous_page_uri": None if page == 0 else f"{base}?{urlencode({**filters, 'PageSize': page_size, 'Page': page - 1})}",
-            "next_page_uri": f"{base}?{urlencode({**filters, 'PageSize': page_size, 'Page': page + 1, 'PageToken': 'PA' + items[-1]['sid']})}" if more and items else None,
-            "uri": f"{base}?{urlencode(query)}",
-        }
-        return 200, body
+        return page_2010(kind.lower(), f"{PREFIX}/{kind}.json", chosen, query, self._shown)
 
     @staticmethod
     def _dated(when: dt.datetime | None, query: dict, name: str) -> bool:
@@ -230,7 +211,7 @@ class TwilioAPI:
     def _delete(self, kind: str, sid: str, path: str) -> tuple[int, dict | None]:
         record = self.records[kind].get(sid)
         if record is None:
-            return _error(20404, f"The requested resource {path} was not found", 404)
+            return not_found(path)
         if kind == "Calls" and record["status"] not in FINISHED_CALLS or self.not_final[sid] > 0:
             self.not_final[sid] -= 1
             return _error(20009, "Cannot delete this resource before it is complete", 409)
