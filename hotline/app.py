@@ -13,7 +13,8 @@ from hotline.callbacks import Callbacks
 from hotline.content import Catalog
 from hotline.content.keeper import Keeper, start_catalog
 from hotline.content.problems import errors
-from hotline.sessions import Store
+from hotline.sessions import Store, refuse_evicting
+from hotline.sweeper import Sweeper
 from hotline.settings import Settings
 from hotline.web import Hotline, access, audio, health, home, log_request, record, sms, staff, start_request, voice  # noqa: F401
 
@@ -45,6 +46,8 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None, store: Sto
     if store is None:
         store = Store.from_settings(settings)
     _warn_about(settings, store)
+    if settings.redis_url is not None:
+        refuse_evicting(store)
     detect.warm(catalog)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY   # a larger body gets 413 before it is read
@@ -62,6 +65,7 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None, store: Sto
     access.configure(app)
     if follow:
         keeper.start()
+        app.extensions["hotline"].sweeper = Sweeper(store).start()
     return app
 
 
@@ -84,7 +88,7 @@ def _warn_about(settings: Settings, store: Store) -> None:
     if settings.admin_token is None and settings.redis_url is not None:
         log.warning("HOTLINE_ADMIN_TOKEN is not set: the staff pages (/simulator, /stats, /callbacks) are closed "
                     "to everyone; set it, then open /simulator?token=... once in the browser")
-    if settings.redis_url is not None and store.health() == "ok" and store.persistence() == "none":
-        log.warning("Redis keeps nothing on disk (no AOF, no RDB snapshots): a restart forgets every STOP. "
-                    "Turn on persistence (appendonly yes) for production; see the README")
+    if settings.redis_url is not None and store.health() == "ok":
+        for risk in store.risks():
+            log.warning(risk)
 

@@ -7,11 +7,12 @@ import hashlib
 import hmac
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from hotline.sessions import PREFIX, Store
+from hotline.sessions import INDEX, PREFIX, Store
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +60,8 @@ class Callbacks:
         found = []
         seen = {member.decode() for member in self.store.client.smembers(SEEN)}
         for key in self.store.client.scan_iter(match=KEY_PATTERN, count=1000):
-            token = self.store.client.get(key)
-            if token is None:
+            token, due = self.store.client.get(key), self.store.client.zscore(INDEX, key)
+            if token is None or due is not None and due < time.time():   # kept 14 days: the sweep may be late
                 continue
             try:
                 data = json.loads(self.fernet.decrypt(token))
@@ -85,5 +86,5 @@ class Callbacks:
         if not keys:
             return 0
         with self.store.client.pipeline() as pipe:
-            pipe.delete(*keys).srem(SEEN, *[r.id for r in requests])
+            pipe.delete(*keys).srem(SEEN, *[r.id for r in requests]).zrem(INDEX, *keys)
             return pipe.execute()[0]

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
+import time
 from dataclasses import dataclass, field
 
 import orjson
@@ -10,11 +12,11 @@ from hotline import callers, inbound, sms
 from hotline.content.catalog import Catalog
 from hotline.carrier import BY_HOTLINE, BY_TWILIO
 from hotline.engine import Turn
-from hotline.sessions import CONFLICT, DOWN, ERASED, OK, OPT_OUT_TTL, Changes, Loaded, Store
+from hotline.sessions import CONFLICT, DOWN, DUPLICATE, ERASED, OK, OPT_OUT_TTL, RETRY_TTL, Changes, Loaded, Store
 from hotline.sms import SmsReply
 from hotline.stats import counts_for
 
-ATTEMPTS = 3          # a text that collides with another from the same number is read and stepped again
+ATTEMPTS = 8          # a text that collides with another from the same number is read and stepped again
 UNDONE = "not_done"   # what a family is told when STOP, START or ERASE could not be stored
 LIMITED = tuple(counts_for("sms", None, outcomes=["rate limited"]))   # what a text over a limit adds to the counts
 
@@ -52,11 +54,15 @@ def text(catalog: Catalog, store: Store, number: str, body: str | None, lang: st
         store.commit(who, Changes(counts=counts_for("sms", None, outcomes=["ignored sender"])), day=day)
         return Exchange(None, [], True, "ignored sender")
     for attempt in range(ATTEMPTS):
+        if attempt:   # collided with another text from the same number: a moment, so that one of them wins
+            time.sleep(random.uniform(0, 0.002 * attempt))
         loaded = store.load(who, "sms", limit=said.command is None and said.twilio is None, retry=retry, day=day,
                             counts=LIMITED)
         if loaded.replay is not None:
             replies = [sms.sized(t) for t in orjson.loads(loaded.replay)]
             return Exchange(None, replies, True, "retry")
+        if loaded.before_erase:   # Twilio retried a text answered before the number was erased: nothing comes back
+            return Exchange(None, [], True, "retry before erase")
         if loaded.limited:
             return Exchange(None, [], True, "rate limited")
         if not loaded.ok:
@@ -64,18 +70,17 @@ def text(catalog: Catalog, store: Store, number: str, body: str | None, lang: st
         plan = _plan(catalog, store, who, said, loaded, lang, retry)
         done = plan.exchange
         plan.changes.counts = counts_for("sms", done.lang, done.turn.events if done.turn else (), [done.outcome])
-        gave_up = plan.compare and attempt == ATTEMPTS - 1
-        if gave_up:   # collided every time: answer from the last read, but write the counts only
-            plan.changes, plan.compare = Changes(counts=plan.changes.counts), False
-        result = store.commit(who, plan.changes, compare=loaded if plan.compare else None, day=day)
+        result = store.commit(who, plan.changes, compare=loaded if plan.compare else None, day=day, once=retry)
         if result == CONFLICT:
             continue
         if result == DOWN and plan.must_store:
             return _undone(catalog, (done.lang,))
-        outcome = {ERASED: "erased meanwhile", CONFLICT: "collided"}.get(result, done.outcome)
-        return Exchange(done.turn, done.replies, result == OK and not gave_up,
-                        "collided" if gave_up else outcome, done.lang)
-    raise AssertionError("unreachable: the last attempt never compares")
+        if result == DUPLICATE:   # the same text, answered by another worker a moment ago: the same answer, once
+            return Exchange(done.turn, done.replies, True, "retry", done.lang)
+        outcome = {ERASED: "erased meanwhile"}.get(result, done.outcome)
+        return Exchange(done.turn, done.replies, result == OK, outcome, done.lang)
+    # Collided every time: nothing was stored, so nothing is answered as if it had been.
+    return _undone(catalog, _languages(said, None))
 
 
 def _plan(catalog: Catalog, store: Store, who: str, said: inbound.Inbound, loaded: Loaded,
@@ -103,12 +108,10 @@ def _plan(catalog: Catalog, store: Store, who: str, said: inbound.Inbound, loade
                      must_store=True)
     if kind == "help":       # answered even after the hotline's own opt-out, as carriers expect
         return _Plan(Exchange(None, _notices(catalog, speak, "help"), True, "help", speak[0]))
-    if kind == "forget" and blocked:   # all but Twilio's opt-out, which Twilio keeps: no reply would arrive
-        return _Plan(Exchange(None, [], True, "forgotten", speak[0]), Changes(deletes=store.everything(who, False)))
-    if kind == "forget":     # the opt-out too: a family may want no trace that it ever texted
-        changes = Changes(deletes=store.everything(who))
-        return _Plan(Exchange(None, _notices(catalog, speak, "forgotten"), True, "forgotten", speak[0]), changes,
-                     must_store=True)
+    if kind == "forget":     # the opt-out too (but Twilio's, which Twilio keeps): no trace that the family texted
+        changes = Changes(deletes=store.everything(who, opt_out=not blocked), sets=_answered_before(store, who, loaded))
+        replies = [] if blocked else _notices(catalog, speak, "forgotten")   # Twilio would not deliver a reply
+        return _Plan(Exchange(None, replies, True, "forgotten", speak[0]), changes, must_store=not blocked)
     if loaded.opted_out and kind != "start":
         return _Plan(Exchange(None, [], True, "opted out, no reply", speak[0]))
     turn, replies = sms.respond(catalog, loaded.state, said, loaded.lang, chosen=chosen, restart=kind == "start")
@@ -120,6 +123,12 @@ def _plan(catalog: Catalog, store: Store, who: str, said: inbound.Inbound, loade
         changes.deletes.append(opt_out)
     return _Plan(Exchange(turn, replies, True, "reply", turn.state.lang), changes, compare=True,
                  must_store=kind == "start")
+
+
+def _answered_before(store: Store, who: str, loaded: Loaded) -> list[tuple[str, str, int]]:
+    """What an ERASE leaves for five minutes, so that Twilio retrying a text answered just before it brings nothing
+    back: a mark for each such text, named by the keyed hash of its id alone (never linked to the number)."""
+    return [(store.key("erased", field), "1", RETRY_TTL) for _, field, _ in loaded.replies if field]
 
 
 def _unstored(catalog: Catalog, store: Store, who: str, said: inbound.Inbound) -> Exchange:

@@ -17,9 +17,16 @@ BOOT_ERROR = 3   # gunicorn's own status for "the app cannot boot" (Arbiter.WORK
 
 def on_starting(server) -> None:
     """Refuse to start on settings that cannot describe a working hotline (the embedded store unless
-    HOTLINE_EMBEDDED=1, a short secret, a bad number), naming the variable."""
+    HOTLINE_EMBEDDED=1, a short secret, a bad number, a Redis that may evict an opt-out), naming what to change."""
     try:
-        Settings.from_env().require_store()
+        settings = Settings.from_env()
+        settings.require_store()
+        if settings.redis_url:
+            from hotline.sessions import Store, refuse_evicting
+
+            store = Store.from_settings(settings)
+            refuse_evicting(store)
+            store.close()
     except SettingsError as exc:
         print(f"hotline cannot start: {exc}", file=sys.stderr, flush=True)
         sys.exit(BOOT_ERROR)

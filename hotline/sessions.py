@@ -15,8 +15,14 @@ compare costs only the text that collided. If what was read has since been delet
 nothing is written, so a request already in flight cannot bring an erased number back.
 
 Nothing here stores a phone number or a message body. A number becomes HMAC-SHA256(key, number) before it
-touches a key, with a key derived from HOTLINE_SECRET for this use only (hotline.keys). Without REDIS_URL an embedded in-process store (fakeredis, the same commands and scripts in
-memory) lets the hotline be tried on a machine with nothing else installed.
+touches a key, with a key derived from HOTLINE_SECRET for this use only (hotline.keys). Without REDIS_URL an
+embedded in-process store (fakeredis, the same commands and scripts in memory) lets the hotline be tried on a
+machine with nothing else installed.
+
+Redis as providers rent it: an opt-out and a call-back request are kept with no Redis TTL, so that a `volatile-*`
+memory policy never evicts them, and expire by the hotline's own sweep (an expiry index); under an `allkeys-*`
+policy anything may be evicted, and the hotline refuses to start, naming it. The scripts are in hotline.scripts,
+the connections and what a failure means in hotline.redis_link.
 """
 from __future__ import annotations
 
@@ -24,19 +30,16 @@ import datetime as dt
 import hashlib
 import hmac
 import logging
-import queue
-import ssl
 import time
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 import orjson
 import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from hotline.carrier import BY_HOTLINE, BY_TWILIO
 from hotline.engine import State
+from hotline.redis_link import Clients, connect, diagnosis, outage
+from hotline.scripts import COUNT_ONCE, MIGRATE, READ, SWEEP, WRITE
 
 log = logging.getLogger(__name__)
 
@@ -47,96 +50,16 @@ OPT_OUT_TTL = 2 * 365 * 24 * 3600  # STOP is honoured for two years after the la
 RETRY_TTL = 5 * 60                 # a reply is given again to the same message or call step this long
 REPLIES_KEPT = 3                   # replies kept with a conversation for Twilio's retries
 STATS_TTL = 400 * 24 * 3600        # usage counts (no identities)
-TIMEOUT = 0.5                      # seconds: Twilio must get an answer even when Redis hangs
-PAUSE = 5.0                        # seconds Redis is left alone after a failure (then tried again)
+PAUSE = 5.0                        # seconds Redis is left alone when it does not answer at all (then tried again)
 RATE_WINDOW = 120                  # seconds a minute's rate count is kept
 KINDS = ("sms", "voice", "lang", "optout", "callback")   # every kind of key kept for a number
 RATES = ("sms", "voice", "voice-unattested")            # a number's rate counters, one for each way it reaches us
-OK, CONFLICT, ERASED, DOWN = "ok", "conflict", "erased", "down"
-
-# KEYS: conversation, language, opt-out, this number's rate, everyone's rate, the day's counts.
-# ARGV: retry field ('' for none), limit (1 or 0), per number, per minute, rate window, counts' ttl,
-#       then the counters to add to when the request is over a limit.
-# A conversation that holds the retry field answers at once: a retried request counts toward no limit.
-READ = """
-local found = redis.call('MGET', KEYS[1], KEYS[2], KEYS[3])
-if ARGV[1] ~= '' and found[1] and string.find(found[1], ARGV[1], 1, true) then
-  return {1, found[1], found[2], found[3], 0}
-end
-local limited = 0
-if ARGV[2] == '1' then
-  local mine = redis.call('INCR', KEYS[4])
-  if mine == 1 then redis.call('EXPIRE', KEYS[4], ARGV[5]) end
-  if mine > tonumber(ARGV[3]) then
-    limited = 1
-  else
-    local everyone = redis.call('INCR', KEYS[5])
-    if everyone == 1 then redis.call('EXPIRE', KEYS[5], ARGV[5]) end
-    if everyone > tonumber(ARGV[4]) then limited = 2 end
-  end
-  if limited > 0 and #ARGV >= 7 then
-    local first = redis.call('HINCRBY', KEYS[6], ARGV[7], 1)
-    for i = 8, #ARGV do redis.call('HINCRBY', KEYS[6], ARGV[i], 1) end
-    if first == 1 then redis.call('EXPIRE', KEYS[6], ARGV[6]) end
-  end
-end
-return {0, found[1], found[2], found[3], limited}
-"""
-
-# KEYS: conversation, language, the day's counts, then the keys to set, then the keys to delete.
-# ARGV: compare (1 or 0), the conversation and language read ('' for none), keys to set, keys to delete,
-#       counts' ttl, counters, then (value, ttl) for each key to set, then the counters to add one to.
-WRITE = """
-local result = 'ok'
-if ARGV[1] == '1' then
-  local found = redis.call('MGET', KEYS[1], KEYS[2])
-  local session, lang = found[1] or '', found[2] or ''
-  if session ~= ARGV[2] or lang ~= ARGV[3] then
-    if (ARGV[2] ~= '' and session == '') or (ARGV[3] ~= '' and lang == '') then
-      result = 'erased'
-    else
-      return 'conflict'
-    end
-  end
-end
-local sets, dels, counters = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[7])
-if result == 'ok' then
-  for i = 1, sets do
-    redis.call('SET', KEYS[3 + i], ARGV[6 + 2 * i], 'EX', ARGV[7 + 2 * i])
-  end
-  for i = 1, dels do redis.call('DEL', KEYS[3 + sets + i]) end
-end
-if counters > 0 then
-  local first = redis.call('HINCRBY', KEYS[3], ARGV[8 + 2 * sets], 1)
-  for i = 2, counters do redis.call('HINCRBY', KEYS[3], ARGV[7 + 2 * sets + i], 1) end
-  if first == 1 then redis.call('EXPIRE', KEYS[3], ARGV[6]) end   -- a day's first count made the key
-end
-return result
-"""
-
-
-# KEYS: pairs of (a key under the previous secret's hash, the same key under the current one). A key kept under the
-# previous hash moves to the current one, its TTL with it, unless the current one already has it.
-MIGRATE = """
-for i = 1, #KEYS, 2 do
-  if redis.call('EXISTS', KEYS[i]) == 1 and redis.call('EXISTS', KEYS[i + 1]) == 0 then
-    redis.call('RENAME', KEYS[i], KEYS[i + 1])
-  end
-end
-return 1
-"""
-
-
-# KEYS: a mark of what is counted, the day's counts. ARGV: the mark's ttl, the counts' ttl, then the counters.
-# Counted once however often Twilio posts it.
-COUNT_ONCE = """
-if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end
-local first = redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
-for i = 4, #ARGV do redis.call('HINCRBY', KEYS[2], ARGV[i], 1) end
-if first == 1 then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
-return 1
-"""
-
+UNEVICTABLE = ("optout", "callback")   # kinds kept with no Redis TTL (no volatile-* policy evicts them), swept
+INDEX = f"{PREFIX}:expiry"             # when each of them is due: a sorted set of keys (the hotline's own TTLs)
+SWEPT = 1000                           # keys swept at most at once
+OK, CONFLICT, ERASED, DUPLICATE, DOWN = "ok", "conflict", "erased", "duplicate", "down"
+EVICTS_ANYTHING = ("allkeys-lru", "allkeys-lfu", "allkeys-random")   # maxmemory-policy values that could evict
+                                                                     # an opt-out
 
 @dataclass(frozen=True)
 class Loaded:
@@ -150,6 +73,7 @@ class Loaded:
     limited: bool = False          # over the per-number rate or the hotline's ceiling: no reply
     replay: str | None = None      # the reply already given to this message or call step ('' for a call's:
                                    # the call's TwiML is made again from its URL, without doing anything twice)
+    before_erase: bool = False     # a retry of a message answered before the number was erased: nothing to do
     read: tuple[bytes, bytes] = (b"", b"")   # the raw conversation and language, for compare-and-set
     replies: tuple = ()            # (time, retry field, reply) of the last replies, kept with the conversation
 
@@ -191,59 +115,22 @@ def _parse(raw: bytes | None, channel: str) -> tuple[State | None, tuple]:
     return State.from_dict(data, channel), ()
 
 
-def connect(url: str | None, single: bool = False) -> redis.Redis:
-    """A Redis client with short, explicit timeouts; the embedded store when url is None. single: a client
-    that keeps one connection (for one thread), without a pool to borrow it from at every command."""
-    if url is None:
-        import fakeredis
-
-        return fakeredis.FakeRedis()
-    return redis.Redis.from_url(
-        url, socket_connect_timeout=TIMEOUT, socket_timeout=TIMEOUT,
-        retry=Retry(NoBackoff(), 1), health_check_interval=30, single_connection_client=single,
-    )
-
-
-def where(url: str | None) -> str:
-    """A Redis URL as it may be logged: scheme, host, port and database, never the user or password."""
-    if not url:
-        return "the embedded store"
-    parts = urlsplit(url)
-    host = f"[{parts.hostname}]" if parts.hostname and ":" in parts.hostname else parts.hostname
-    return f"{parts.scheme}://{host or 'localhost'}:{parts.port or 6379}{parts.path or ''}"
-
-
-def diagnosis(exc: Exception, url: str | None) -> str:
-    """Why a Redis could not be used, in words a district's IT person can act on."""
-    place = where(url)
-    chain, cause = [], exc
-    while cause is not None and len(chain) < 6:
-        chain.append(cause)
-        cause = cause.__cause__ or cause.__context__
-    text = " ".join(str(c) for c in chain).lower()
-    if any(isinstance(c, ssl.SSLCertVerificationError) for c in chain) or "certificate verify failed" in text:
-        return (f"{place}: its TLS certificate could not be verified (a provider's self-signed certificate, as "
-                "Heroku's: add ?ssl_cert_reqs=none to REDIS_URL)")
-    if any(isinstance(c, ssl.SSLError) for c in chain) or "ssl" in text and "wrong version" in text:
-        return f"{place}: the TLS connection failed (rediss:// to a Redis without TLS, or the other way round?)"
-    if "noauth" in text or "authentication required" in text or "already authenticated" in text:
-        return f"{place}: Redis asks for a password and REDIS_URL gives none (authentication required)"
-    if isinstance(exc, redis.AuthenticationError) or "wrongpass" in text or "invalid password" in text \
-            or "invalid username-password" in text:
-        return f"{place}: the user or password in REDIS_URL was refused (authentication failed)"
-    if "name or service not known" in text or "nodename nor servname" in text or "temporary failure in name" in text:
-        return f"{place}: the host name could not be found"
-    if "connection refused" in text:
-        return f"{place}: nothing answers at this host and port (connection refused)"
-    if isinstance(exc, redis.TimeoutError) or "timed out" in text or "timeout" in text:
-        tls = " or rediss:// to a Redis without TLS" if place.startswith("rediss:") else ""
-        return f"{place}: no answer within {TIMEOUT} s (a firewall, the wrong host{tls}?)"
-    return f"{place}: {type(exc).__name__}"
-
-
 def day_key(day: dt.date) -> str:
     """The hash holding one day's usage counts."""
     return f"{PREFIX}:stats:{day.isoformat()}"
+
+
+def refuse_evicting(store: "Store") -> None:
+    """Refuse (SettingsError) a Redis whose memory policy may evict any key, an opt-out included, naming the policy
+    and what to set instead."""
+    from hotline.settings import SettingsError
+
+    policy = store.memory_policy()
+    if policy in EVICTS_ANYTHING:
+        raise SettingsError(f"Redis's maxmemory-policy is {policy}: under memory pressure it may evict any key, an "
+                            "opt-out (STOP) or a call-back request included. Set maxmemory-policy to volatile-lru (or "
+                            "noeviction) in the Redis provider's settings (Heroku: `heroku redis:maxmemory REDIS "
+                            "--policy volatile-lru`); the hotline keeps opt-outs where volatile-lru never evicts them")
 
 
 class Store:
@@ -259,14 +146,15 @@ class Store:
         self.per_number = per_number      # texts (or calls) one number may send in a minute
         self.per_minute = per_minute      # replies the whole hotline sends in a minute (SMS pumping)
         self.paused_until = 0.0
-        self.scripts = {script: client.register_script(script).sha for script in (READ, WRITE, MIGRATE, COUNT_ONCE)}
+        self.scripts = {script: client.register_script(script).sha
+                        for script in (READ, WRITE, MIGRATE, COUNT_ONCE, SWEEP)}
         self.opted_out: dict[str, float] = {}   # callers seen opted out, for while Redis is away
-        # The webhooks' scripts run on clients that each keep one connection, lent to one request at a time:
-        # borrowing from redis-py's pool checks the connection with a system call at every command, a fifth of
-        # a webhook's Redis time here. As many clients as requests ever ran at once; none is made per request.
         self.url = url
-        self.idle: queue.SimpleQueue[redis.Redis] = queue.SimpleQueue()
-        self.opened: list[redis.Redis] = []
+        self.clients = Clients(url) if url else None   # the webhooks' scripts' connections, bounded
+
+    def register(self, script: str) -> None:
+        """Know another script by its digest (hotline.budgets has one), to run it with the same care."""
+        self.scripts[script] = self.client.register_script(script).sha
 
     @classmethod
     def from_settings(cls, settings) -> "Store":
@@ -278,18 +166,27 @@ class Store:
                    previous_key=previous.numbers if previous else None)
 
     def _run(self, script: str, keys: list, args: list):
-        """Run one of the scripts by its digest, loading it first where Redis does not have it (a restart)."""
-        if self.url is None:
+        """Run one of the scripts by its digest (loading it first where Redis does not have it: a restart). A reply
+        cut or slow is tried once more on a new connection; a read-only replica (a failover) drops every idle
+        connection at once and is tried once more, so the next ones reach the new primary."""
+        if self.clients is None:
             return self._eval(self.client, script, keys, args)
-        try:
-            client = self.idle.get_nowait()
-        except queue.Empty:
-            client = connect(self.url, single=True)
-            self.opened.append(client)
-        try:
-            return self._eval(client, script, keys, args)
-        finally:
-            self.idle.put(client)
+        for attempt in (1, 2):
+            client, broken = self.clients.borrow(), False
+            try:
+                return self._eval(client, script, keys, args)
+            except redis.ReadOnlyError:
+                broken = True
+                self.clients.drop_idle()
+                if attempt == 2:
+                    raise
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                broken = True
+                if attempt == 2 or outage(exc):
+                    raise
+            finally:
+                self.clients.give_back(client, broken)
+        raise AssertionError("unreachable")
 
     def _eval(self, client: redis.Redis, script: str, keys: list, args: list):
         try:
@@ -303,8 +200,12 @@ class Store:
         return time.monotonic() >= self.paused_until
 
     def _failed(self, exc: Exception) -> None:
-        self.paused_until = time.monotonic() + PAUSE
-        log.warning("session store unavailable", extra={"error": type(exc).__name__})
+        """A request's Redis failed: it answers as well as it can. Only when Redis does not answer at all is it
+        left alone for a few seconds, so an outage costs no time per request; a cut reply, a full memory or a
+        failover pauses nothing."""
+        if outage(exc):
+            self.paused_until = time.monotonic() + PAUSE
+        log.warning("session store failed", extra={"error": type(exc).__name__, "paused": outage(exc)})
 
     def caller(self, number: str) -> str:
         """The keyed hash that stands for a phone number everywhere in Redis (computed once per request:
@@ -314,7 +215,8 @@ class Store:
         if self.previous_key is not None and self.available():
             was = self._hash(self.previous_key, number)
             try:
-                self._run(MIGRATE, [key for kind in KINDS for key in (self.key(kind, was), self.key(kind, who))], [])
+                self._run(MIGRATE, [key for kind in KINDS for key in (self.key(kind, was), self.key(kind, who))]
+                          + [INDEX], [])
             except redis.RedisError as exc:
                 self._failed(exc)
         return who
@@ -348,7 +250,7 @@ class Store:
         minute = int(time.time() // 60)
         keys = [f"{PREFIX}:{channel}:{who}", f"{PREFIX}:lang:{who}", f"{PREFIX}:optout:{who}",   # each channel its own
                 self._rate(rate or channel, who, minute), f"{PREFIX}:rate:all:{channel}:{minute}",   # ceiling too
-                day_key(day or dt.date.today())]
+                day_key(day or dt.date.today()), self.key("erased", retry or "-")]
         args = [retry, "1" if limit else "0", self.per_number, self.per_minute, RATE_WINDOW, STATS_TTL,
                 *(counts if day else ())]
         try:
@@ -357,6 +259,8 @@ class Store:
             self._failed(exc)
             return Loaded(None, None, ok=False)
         replayed, raw_state, raw_lang, opted_out, limited = found
+        if replayed == 2:
+            return Loaded(None, None, opted_out=bool(opted_out), opt_out=_whose(opted_out), before_erase=True)
         if replayed:
             replay = next((reply for _, field_, reply in _parse(raw_state, channel)[1] if field_ == retry), None)
             if replay is not None:
@@ -383,18 +287,21 @@ class Store:
         return who in self.opted_out
 
     def commit(self, who: str, changes: Changes, *, channel: str = "sms", compare: Loaded | None = None,
-               day: dt.date | None = None) -> str:
+               day: dt.date | None = None, once: str = "") -> str:
         """Write what an answer changed, with its counts, in one round trip. With compare, only if the
         conversation and language read are still stored: OK, CONFLICT (read again and step again), ERASED
-        (deleted in between: nothing written but the counts) or DOWN."""
+        (deleted in between: nothing written but the counts) or DOWN. once: the request's retry field: a copy of
+        the same request written already (Twilio retried while the first was in flight) writes and counts nothing
+        (DUPLICATE). An opt-out or a call-back request is kept with no Redis TTL (see UNEVICTABLE)."""
         if not self.available():
             return DOWN
         counts = list(changes.counts) if day else []
-        keys = [f"{PREFIX}:{channel}:{who}", f"{PREFIX}:lang:{who}", day_key(day or dt.date.today()),
-                *(key for key, _, _ in changes.sets), *changes.deletes]
+        keys = [f"{PREFIX}:{channel}:{who}", f"{PREFIX}:lang:{who}", day_key(day or dt.date.today()), INDEX,
+                self.key("once", once or "-"), *(key for key, _, _ in changes.sets), *changes.deletes]
         read = compare.read if compare is not None else (b"", b"")
+        sets = [(value, -ttl if key.split(":")[1] in UNEVICTABLE else ttl) for key, value, ttl in changes.sets]
         args = ["1" if compare is not None else "0", read[0], read[1], len(changes.sets), len(changes.deletes),
-                STATS_TTL, len(counts), *(part for _, value, ttl in changes.sets for part in (value, ttl)), *counts]
+                STATS_TTL, len(counts), RETRY_TTL if once else 0, *(part for pair in sets for part in pair), *counts]
         try:
             result = self._run(WRITE, keys, args)
         except redis.RedisError as exc:
@@ -406,6 +313,56 @@ class Store:
         elif result == OK and f"{PREFIX}:optout:{who}" in changes.deletes:
             self._note_opt_out(who, False)
         return result
+
+    def sweep(self, now: float | None = None) -> int:
+        """Delete the opt-outs and call-back requests that are due (kept with no Redis TTL: see UNEVICTABLE); how
+        many. Every worker sweeps now and then (hotline.app); sweeping twice is harmless."""
+        try:
+            return int(self._run(SWEEP, [INDEX], [int(now if now is not None else time.time()), SWEPT]))
+        except redis.RedisError as exc:
+            self._failed(exc)
+            return 0
+
+    def adopt(self) -> int:
+        """Keep with no Redis TTL (and index) the opt-outs and call-back requests stored with one before this was
+        so, until the same moment: once, at start; how many."""
+        adopted = 0
+        try:
+            for kind in UNEVICTABLE:
+                for key in self.client.scan_iter(match=f"{PREFIX}:{kind}:*", count=1000):
+                    ttl = self.client.ttl(key)
+                    if ttl > 0:
+                        with self.client.pipeline() as pipe:
+                            pipe.zadd(INDEX, {key: int(time.time()) + ttl}).persist(key).execute()
+                        adopted += 1
+        except redis.RedisError as exc:
+            self._failed(exc)
+        return adopted
+
+    def memory_policy(self) -> str:
+        """Redis's maxmemory-policy ('noeviction', 'volatile-lru', 'allkeys-lru'...), or 'unknown'."""
+        if self.embedded:
+            return "noeviction"
+        try:
+            return str(self.client.info("memory").get("maxmemory_policy", "unknown"))
+        except redis.RedisError:
+            return "unknown"
+
+    def writable(self) -> str | None:
+        """Why Redis refuses writes right now (memory full, a read-only replica), or None when it takes them."""
+        if self.embedded:
+            return None
+        try:
+            self.client.set(f"{PREFIX}:health", "1", ex=60)
+        except redis.ReadOnlyError:
+            return "Redis is a read-only replica (a failover?): nothing can be stored"
+        except redis.ResponseError as exc:
+            if str(exc).startswith("OOM"):
+                return "Redis's memory is full and its policy evicts nothing (noeviction): nothing can be stored"
+            return f"Redis refuses writes ({str(exc)[:60]})"
+        except redis.RedisError:
+            return None   # not answering at all: health() says so
+        return None
 
     def count_once(self, mark: str, day: dt.date, counters: list[str]) -> bool:
         """Add one to each counter of the day unless what mark names was counted already (a day); False when it was,
@@ -465,6 +422,20 @@ class Store:
         self.paused_until = 0.0
         return "embedded" if self.embedded else "ok"
 
+    def risks(self) -> list[str]:
+        """What could lose an opt-out in this Redis's set-up, in words (the start-up log and /healthz)."""
+        found = []
+        persistence, policy = self.persistence(), self.memory_policy()
+        if persistence == "none":
+            found.append("Redis keeps nothing on disk (no AOF, no RDB snapshots): a restart forgets every STOP. Turn "
+                         "on persistence (appendonly yes) for production; see the README")
+        elif persistence == "rdb":
+            found.append("Redis keeps only snapshots (RDB): a crash loses every STOP since the last one. Turn on AOF "
+                         "(appendonly yes) for production; see the README")
+        if policy in EVICTS_ANYTHING:
+            found.append(f"Redis's maxmemory-policy is {policy}: it may evict an opt-out; set volatile-lru")
+        return found
+
     def persistence(self) -> str:
         """How Redis keeps data across a restart: 'aof', 'rdb', 'none', or 'unknown' where it will not say."""
         if self.embedded:
@@ -482,6 +453,6 @@ class Store:
 
     def close(self) -> None:
         """Close the connections."""
-        for client in self.opened:
-            client.close()
+        if self.clients is not None:
+            self.clients.close()
         self.client.close()

@@ -7,13 +7,15 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from hotline.callbacks import Callbacks
 from hotline.keys import Keys
-from hotline.sessions import Store, connect
+from hotline.redis_link import connect
+from hotline.sessions import Store
 from hotline.settings import Settings
 from tests.conftest import SECRET, TOKEN, edit
 from tests.twilio_client import Call, TwilioClient
@@ -139,7 +141,9 @@ def test_callback_request_end_to_end(twilio, redis_client, redis_url, now):
     assert len(keys) == 1
     raw = redis_client.get(keys[0])
     assert CALLER.encode() not in raw and CALLER[2:].encode() not in raw   # encrypted
-    assert 13 * 86400 < redis_client.ttl(keys[0]) <= 14 * 86400
+    assert redis_client.ttl(keys[0]) == -1                                   # kept with no TTL: never evicted ...
+    due = redis_client.zscore("hotline:expiry", keys[0]) - time.time()
+    assert 13 * 86400 < due <= 14 * 86400                                   # ... and swept after 14 days
     keys, others = Keys.derive(SECRET), Keys.derive(b"another secret, 32 characters long")
     store, other = Store(connect(redis_url), keys.numbers), Store(connect(redis_url), others.numbers)
     try:
@@ -265,5 +269,5 @@ def test_a_family_that_only_calls_can_erase_too(twilio, redis_client):
     done = call.press("1")
     assert done.hangup and "borramos todo" in done.speech
     assert [k for k in redis_client.scan_iter("hotline:*") if not k.startswith((b"hotline:rate:all:",
-                                                                                 b"hotline:stats:"))] == []
+            b"hotline:stats:", b"hotline:once:"))] == []   # once: Twilio's call step ids, hashed, for 5 minutes
     assert "number of your language" in twilio.text(CALLER, "4").messages[0]   # a stranger again: not Spanish

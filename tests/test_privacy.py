@@ -46,5 +46,7 @@ def test_conversations_leave_no_numbers_or_bodies_in_redis_or_logs(app, twilio, 
             assert form not in blob, f"{form} found in Redis"
             assert form not in log_text, f"{form} found in the log"
     assert "Pedro" not in blob and "Pedro" not in log_text
-    for key in keys:
-        assert redis_client.ttl(key) > 0, f"{key!r} has no TTL"
+    for key in keys:   # by a Redis TTL, or (what no memory policy may evict) by the hotline's own sweep
+        if key == b"hotline:expiry":
+            continue
+        assert redis_client.ttl(key) > 0 or redis_client.zscore("hotline:expiry", key), f"{key!r} never expires"

@@ -31,6 +31,7 @@ class Hotline:
     clock: object = field(default=None, repr=False)
     texter: Callable[[str, str], None] | None = field(default=None, repr=False)   # texts a caller (REST API)
     budget: TextBudget | None = field(default=None, repr=False)   # what the texts the hotline starts may use
+    sweeper: object = field(default=None, repr=False)             # deletes what is due with no Redis TTL
 
     @property
     def catalog(self) -> Catalog:
@@ -44,8 +45,10 @@ class Hotline:
         return (now.astimezone(zone) if zone else now).date()
 
     def close(self) -> None:
-        """Stop looking at the content files and close the store's connections."""
+        """Stop looking at the content files and sweeping, and close the store's connections."""
         self.keeper.close()
+        if self.sweeper is not None:
+            self.sweeper.close()
         self.store.close()
 
 

@@ -19,6 +19,9 @@ def healthz():
     problems = []
     if redis_state == "down":
         problems.append("Redis cannot be reached: nothing is remembered, no STOP or call-back is stored")
+    refused = app.store.writable() if redis_state == "ok" else None
+    if refused:
+        problems.append(f"{refused}: opt-outs already kept are honoured, new ones cannot be stored")
     if app.keeper.refused:
         problems.append(f"the content files have {len(app.keeper.refused)} errors and are refused (run `hotline "
                         "check`); the last good version is served")
@@ -28,6 +31,8 @@ def healthz():
                         "retention until it succeeds")
     persists = app.store.persistence() if redis_state != "down" else "unknown"
     body = jsonify(status="degraded" if problems else "ok", redis=redis_state, persistence=persists,
+                   memory_policy=app.store.memory_policy() if redis_state != "down" else "unknown",
+                   risks=app.store.risks() if redis_state == "ok" else [],
                    content=app.catalog.version, problems=problems,
                    purge=None if last_purge is None else ("ok" if last_purge["ok"] else "failed"))
     strict = request.args.get("strict", "").lower() in ("1", "true", "yes")

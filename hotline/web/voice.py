@@ -68,7 +68,7 @@ def call(number: str, now=None, call_sid: str = "", attested: bool = False, text
         return document
     counts = counts_for("voice", turn.state.lang, turn.events, [] if loaded.ok else ["degraded"])
     kept = [app.store.call_steps(who, loaded, retry)] if retry else []
-    app.store.commit(who, Changes(sets=kept, counts=counts), channel="voice", day=day)
+    app.store.commit(who, Changes(sets=kept, counts=counts), channel="voice", day=day, once=retry)
     note(lang=turn.state.lang, node=turn.state.node, stored=loaded.ok, outcome="menu")
     return document
 
@@ -164,7 +164,7 @@ def prompt(number: str, args, digits: str | None, speech: str | None, now=None, 
     if retry and loaded is not None and loaded.ok and "forget" not in events:   # after ERASE nothing is kept
         outcome = next((e.value for e in turn.events if e.name == "textme"), "") if texts else ""
         changes.sets.append(app.store.call_steps(who, loaded, retry, outcome))
-    stored = app.store.commit(who, changes, channel="voice", day=day)
+    stored = app.store.commit(who, changes, channel="voice", day=day, once=retry)   # a copy in flight: once
     if stored == DOWN and events & {"callback", "forget"}:   # never confirm what was not stored
         turn = voice.undone(turn.state)
         document = voice.document(app.catalog, turn, opens, _caller_id())
