@@ -4,8 +4,8 @@ harmless), after taking in once, at start, the opt-outs stored with a TTL before
 from __future__ import annotations
 
 import logging
-import threading
 
+from hotline.periodic import Periodic
 from hotline.sessions import Store
 
 log = logging.getLogger(__name__)
@@ -13,31 +13,23 @@ log = logging.getLogger(__name__)
 INTERVAL = 60.0   # seconds between sweeps
 
 
-class Sweeper:
-    """A daemon thread that sweeps the store's expiry index."""
+class Sweeper(Periodic):
+    """A daemon thread that sweeps the store's expiry index (start(), close())."""
+
+    name = "hotline-sweeper"
 
     def __init__(self, store: Store, interval: float = INTERVAL):
-        self.store, self.interval = store, interval
-        self.stopped = threading.Event()
-        self.thread: threading.Thread | None = None
+        super().__init__(interval)
+        self.store = store
 
-    def start(self) -> "Sweeper":
-        """Adopt what was kept with a TTL, then sweep every interval."""
-        self.thread = threading.Thread(target=self._run, name="hotline-sweeper", daemon=True)
-        self.thread.start()
-        return self
-
-    def _run(self) -> None:
+    def first(self) -> None:
+        """Adopt what was kept with a TTL before."""
         adopted = self.store.adopt()
         if adopted:
             log.info("opt-outs and call-back requests now kept with no Redis TTL", extra={"adopted": adopted})
-        while not self.stopped.wait(self.interval):
-            swept = self.store.sweep()
-            if swept:
-                log.info("swept what was due", extra={"swept": swept})
 
-    def close(self) -> None:
-        """Stop sweeping."""
-        self.stopped.set()
-        if self.thread is not None and self.thread.is_alive():
-            self.thread.join(timeout=2)
+    def tick(self) -> None:
+        """Delete what is due."""
+        swept = self.store.sweep()
+        if swept:
+            log.info("swept what was due", extra={"swept": swept})

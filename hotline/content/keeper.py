@@ -18,13 +18,13 @@ import json
 import logging
 import os
 import tempfile
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from hotline.content.catalog import Catalog
 from hotline.content.loader import load
 from hotline.content.problems import Problem, errors
+from hotline.periodic import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -123,32 +123,23 @@ def start_catalog(root: Path) -> tuple[Catalog | None, list[Problem]]:
     return fallback, problems
 
 
-class Keeper:
-    """Holds the catalog a worker serves and keeps it current from a thread of its own."""
+class Keeper(Periodic):
+    """Holds the catalog a worker serves and keeps it current from a thread of its own (start(), close())."""
+
+    name = "hotline-content"
 
     def __init__(self, root: Path, catalog: Catalog, interval: float = INTERVAL, on_change=None,
                  refused: list[Problem] = ()):
+        super().__init__(interval)
         self.root = Path(root)
         self.catalog = catalog
         self.refused = tuple(str(p) for p in refused)   # the errors of the files on disk, while they are refused
-        self.interval = interval
         self.on_change = on_change          # called with each new catalog before it is served
         self.seen = (fingerprint(self.root), _saved_stamp(self.root))
-        self.stopped = threading.Event()
-        self.thread: threading.Thread | None = None
 
-    def start(self) -> "Keeper":
-        """Look at the files every interval, in a daemon thread."""
-        self.thread = threading.Thread(target=self._run, name="hotline-content", daemon=True)
-        self.thread.start()
-        return self
-
-    def _run(self) -> None:
-        while not self.stopped.wait(self.interval):
-            try:
-                self.look()
-            except Exception as exc:   # a keeper that dies would freeze the content: log and go on
-                log.error("content check failed", extra={"error": type(exc).__name__})
+    def tick(self) -> None:
+        """Look at the files (every interval)."""
+        self.look()
 
     def look(self) -> bool:
         """Serve a good change or, while the files are broken, the saved last good version; True if it changed."""
@@ -180,9 +171,3 @@ class Keeper:
         self.catalog = catalog
         log.info(message, extra={"content": catalog.version})
         return True
-
-    def close(self) -> None:
-        """Stop looking."""
-        self.stopped.set()
-        if self.thread is not None and self.thread.is_alive():
-            self.thread.join(timeout=2)
