@@ -37,14 +37,15 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None, store: Sto
     given or reload is False)."""
     logs.configure()
     follow = reload and catalog is None
-    problems = []
-    if catalog is None:
-        catalog, problems = start_catalog(settings.content_dir)
-        if catalog is None:
-            raise ContentError(errors(problems))
-    keeper = Keeper(settings.content_dir, catalog, on_change=detect.warm, refused=errors(problems))
     if store is None:
         store = Store.from_settings(settings)
+    problems = []
+    if catalog is None:
+        catalog, problems = start_catalog(settings.content_dir, store.content_backup)
+        if catalog is None:
+            raise ContentError(errors(problems))
+    keeper = Keeper(settings.content_dir, catalog, on_change=detect.warm, refused=errors(problems),
+                    backup=store.content_backup)
     _warn_about(settings, store)
     if settings.redis_url is not None:
         refuse_evicting(store)

@@ -17,6 +17,19 @@ MAX_CONNECTIONS = 20    # a worker's connections for the webhooks' scripts (plus
 SHARED = 4
 
 
+class FailoverAware(redis.Redis):
+    """A client that, told by a replica that it is read-only (the primary it reached has become a replica in a
+    failover), drops its pool's connections and sends the command once more: the write was refused, not done, so
+    sending it again is safe, and the next connections reach whatever the URL leads to now."""
+
+    def execute_command(self, *args, **options):
+        try:
+            return super().execute_command(*args, **options)
+        except redis.ReadOnlyError:
+            self.connection_pool.disconnect()
+            return super().execute_command(*args, **options)
+
+
 def connect(url: str | None, single: bool = False) -> redis.Redis:
     """A Redis client with short, explicit timeouts; the embedded store when url is None. single: a client that
     keeps one connection (for one request at a time), without a pool to borrow it from at every command; else a
@@ -31,7 +44,7 @@ def connect(url: str | None, single: bool = False) -> redis.Redis:
     if single:
         return redis.Redis.from_url(url, single_connection_client=True, **options)
     pool = redis.BlockingConnectionPool.from_url(url, max_connections=SHARED, timeout=TIMEOUT, **options)
-    return redis.Redis(connection_pool=pool)
+    return FailoverAware(connection_pool=pool)
 
 
 def where(url: str | None) -> str:

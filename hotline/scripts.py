@@ -48,6 +48,20 @@ end
 return {0, found[1], found[2], found[3], limited}
 """
 
+# The same read, counting nothing, flagged as a script that writes nothing: Redis runs it even when its memory is
+# full under noeviction (it refuses every other script then, before the first line) and on a replica.
+# KEYS and ARGV as READ's (the rate and count keys unused); returns as READ, never limited.
+READ_ONLY = """#!lua flags=no-writes
+local found = redis.call('MGET', KEYS[1], KEYS[2], KEYS[3], KEYS[7])
+if ARGV[1] ~= '' then
+  if found[4] then return {2, false, false, found[3], 0} end
+  if not found[3] and found[1] and string.find(found[1], ARGV[1], 1, true) then
+    return {1, found[1], found[2], found[3], 0}
+  end
+end
+return {0, found[1], found[2], found[3], 0}
+"""
+
 # KEYS: conversation, language, the day's counts, the expiry index, the request's once-mark, then the keys to set,
 #       then the keys to delete.
 # ARGV: compare (1 or 0), the conversation and language read ('' for none), keys to set, keys to delete, counts'

@@ -39,7 +39,7 @@ import redis
 from hotline.carrier import BY_HOTLINE, BY_TWILIO
 from hotline.engine import State
 from hotline.redis_link import Clients, connect, diagnosis, outage
-from hotline.scripts import COUNT_ONCE, MIGRATE, READ, SWEEP, WRITE
+from hotline.scripts import COUNT_ONCE, MIGRATE, READ, READ_ONLY, SWEEP, WRITE
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +120,29 @@ def day_key(day: dt.date) -> str:
     return f"{PREFIX}:stats:{day.isoformat()}"
 
 
+class ContentBackup:
+    """The last good content in Redis (hotline.content.keeper.Backup): a worker that starts while the files are
+    broken and the temporary folder is full still serves it. Not personal data; kept as long as usage counts."""
+
+    def __init__(self, store: "Store"):
+        self.store = store
+
+    def put(self, name: str, text: str) -> None:
+        """Keep a version's files (a failure is the temporary folder's copy's to make up for)."""
+        try:
+            self.store.client.set(f"{PREFIX}:content:{name}", text, ex=STATS_TTL)
+        except redis.RedisError as exc:
+            log.warning("could not keep the last good content in Redis", extra={"error": type(exc).__name__})
+
+    def get(self, name: str) -> str | None:
+        """The files kept last, as put."""
+        try:
+            raw = self.store.client.get(f"{PREFIX}:content:{name}")
+        except redis.RedisError:
+            return None
+        return raw.decode("utf-8") if raw else None
+
+
 def refuse_evicting(store: "Store") -> None:
     """Refuse (SettingsError) a Redis whose memory policy may evict any key, an opt-out included, naming the policy
     and what to set instead."""
@@ -147,7 +170,7 @@ class Store:
         self.per_minute = per_minute      # replies the whole hotline sends in a minute (SMS pumping)
         self.paused_until = 0.0
         self.scripts = {script: client.register_script(script).sha
-                        for script in (READ, WRITE, MIGRATE, COUNT_ONCE, SWEEP)}
+                        for script in (READ, READ_ONLY, WRITE, MIGRATE, COUNT_ONCE, SWEEP)}
         self.opted_out: dict[str, float] = {}   # callers seen opted out, for while Redis is away
         self.url = url
         self.clients = Clients(url) if url else None   # the webhooks' scripts' connections, bounded
@@ -254,7 +277,10 @@ class Store:
         args = [retry, "1" if limit else "0", self.per_number, self.per_minute, RATE_WINDOW, STATS_TTL,
                 *(counts if day else ())]
         try:
-            found = self._run(READ, keys, args)
+            try:
+                found = self._run(READ, keys, args)
+            except redis.exceptions.OutOfMemoryError:   # full: read all the same (opt-outs above all), count nothing
+                found = self._run(READ_ONLY, keys, args)
         except redis.RedisError as exc:
             self._failed(exc)
             return Loaded(None, None, ok=False)
@@ -314,6 +340,12 @@ class Store:
             self._note_opt_out(who, False)
         return result
 
+    @property
+    def content_backup(self) -> "ContentBackup | None":
+        """Where every worker keeps a copy of the last good content, beside the temporary folder's (None for the
+        embedded store, which is the worker's own)."""
+        return None if self.embedded else ContentBackup(self)
+
     def sweep(self, now: float | None = None) -> int:
         """Delete the opt-outs and call-back requests that are due (kept with no Redis TTL: see UNEVICTABLE); how
         many. Every worker sweeps now and then (hotline.app); sweeping twice is harmless."""
@@ -356,9 +388,9 @@ class Store:
             self.client.set(f"{PREFIX}:health", "1", ex=60)
         except redis.ReadOnlyError:
             return "Redis is a read-only replica (a failover?): nothing can be stored"
+        except redis.exceptions.OutOfMemoryError:
+            return "Redis's memory is full and its policy evicts nothing (noeviction): nothing can be stored"
         except redis.ResponseError as exc:
-            if str(exc).startswith("OOM"):
-                return "Redis's memory is full and its policy evicts nothing (noeviction): nothing can be stored"
             return f"Redis refuses writes ({str(exc)[:60]})"
         except redis.RedisError:
             return None   # not answering at all: health() says so

@@ -19,6 +19,7 @@ import logging
 import os
 import tempfile
 from dataclasses import dataclass
+from typing import Protocol
 from pathlib import Path
 
 from hotline.content.catalog import Catalog
@@ -64,37 +65,57 @@ class Saved:
     saved: str
 
 
-def save(root: Path, catalog: Catalog) -> None:
-    """Keep a catalog's files as the last good version (atomically: a reader sees the old file or the new)."""
+class Backup(Protocol):
+    """A second place for the last good version (the Redis every worker shares), for when the temporary folder
+    cannot keep it (full, or wiped): get() the text put() there last, or None."""
+
+    def put(self, name: str, text: str) -> None: ...
+
+    def get(self, name: str) -> str | None: ...
+
+
+def save(root: Path, catalog: Catalog, backup: Backup | None = None) -> None:
+    """Keep a catalog's files as the last good version (atomically: a reader sees the old file or the new), in
+    the temporary folder and in the backup."""
     path = saved_path(root)
-    current = read_saved(root)
-    if current is not None and current.version == catalog.version:
+    current = read_saved(root, backup)
+    if current is not None and current.version == catalog.version and path.exists():
         return
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    data = {"version": catalog.version, "saved": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "files": {rel: raw.decode("utf-8") for rel, raw in catalog.files.items()}}
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".last-good-")
+    data = json.dumps({"version": catalog.version,
+                       "saved": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                       "files": {rel: raw.decode("utf-8") for rel, raw in catalog.files.items()}}, ensure_ascii=False)
+    if backup is not None and (current is None or current.version != catalog.version):
+        backup.put(path.stem, data)
+    temporary = None
     try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".last-good-")
         with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(data, out, ensure_ascii=False)
+            out.write(data)
         os.replace(temporary, path)
-    except OSError as exc:
-        log.warning("could not save the last good content", extra={"error": type(exc).__name__})
-        Path(temporary).unlink(missing_ok=True)
+    except OSError as exc:   # a full or read-only temporary folder: the backup keeps it
+        log.warning("could not save the last good content in the temporary folder",
+                    extra={"error": type(exc).__name__, "backup": backup is not None})
+        if temporary:
+            Path(temporary).unlink(missing_ok=True)
 
 
-def read_saved(root: Path) -> Saved | None:
-    """The last good version saved for a content folder, if any."""
-    try:
-        data = json.loads(saved_path(root).read_text(encoding="utf-8"))
-        return Saved({rel: text.encode("utf-8") for rel, text in data["files"].items()}, data["version"], data["saved"])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None
+def read_saved(root: Path, backup: Backup | None = None) -> Saved | None:
+    """The last good version saved for a content folder, if any: the temporary folder's, else the backup's."""
+    path = saved_path(root)
+    for read in (lambda: path.read_text(encoding="utf-8"), lambda: backup.get(path.stem) if backup else None):
+        try:
+            data = json.loads(read() or "null")
+            return Saved({rel: text.encode("utf-8") for rel, text in data["files"].items()}, data["version"],
+                         data["saved"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            continue
+    return None
 
 
-def load_saved(root: Path) -> tuple[Catalog | None, Saved | None]:
+def load_saved(root: Path, backup: Backup | None = None) -> tuple[Catalog | None, Saved | None]:
     """The saved last good version as a catalog (with the folder's audio), or None."""
-    saved = read_saved(root)
+    saved = read_saved(root, backup)
     if saved is None:
         return None, None
     catalog, _ = load(root, files=saved.files)
@@ -109,13 +130,13 @@ def _saved_stamp(root: Path) -> tuple:
         return ()
 
 
-def start_catalog(root: Path) -> tuple[Catalog | None, list[Problem]]:
+def start_catalog(root: Path, backup: Backup | None = None) -> tuple[Catalog | None, list[Problem]]:
     """The catalog a worker starts with: the files if they are good (then saved), else the last good version."""
     catalog, problems = load(root)
     if catalog is not None:
-        save(root, catalog)
+        save(root, catalog, backup)
         return catalog, problems
-    fallback, saved = load_saved(root)
+    fallback, saved = load_saved(root, backup)
     if fallback is None:
         return None, problems
     log.error("content has errors: serving the last good version", extra={
@@ -129,9 +150,10 @@ class Keeper(Periodic):
     name = "hotline-content"
 
     def __init__(self, root: Path, catalog: Catalog, interval: float = INTERVAL, on_change=None,
-                 refused: list[Problem] = ()):
+                 refused: list[Problem] = (), backup: Backup | None = None):
         super().__init__(interval)
         self.root = Path(root)
+        self.backup = backup
         self.catalog = catalog
         self.refused = tuple(str(p) for p in refused)   # the errors of the files on disk, while they are refused
         self.on_change = on_change          # called with each new catalog before it is served
@@ -151,14 +173,14 @@ class Keeper(Periodic):
         catalog, problems = load(self.root)
         if catalog is not None:
             self.refused = ()
-            save(self.root, catalog)
+            save(self.root, catalog, self.backup)
             self.seen = (files, _saved_stamp(self.root))
             return self._serve(catalog, "content reloaded")
         self.refused = tuple(str(p) for p in errors(problems))
         if files_changed:
             log.error("content change refused; still serving the last good content",
                       extra={"content": self.catalog.version, "problems": [str(p) for p in errors(problems)]})
-        fallback, _ = load_saved(self.root)
+        fallback, _ = load_saved(self.root, self.backup)
         if fallback is not None and fallback.version != self.catalog.version:
             return self._serve(fallback, "serving the last good content saved by another process")
         return False
