@@ -7,7 +7,7 @@ from hotline.content.problems import Problem
 from hotline.engine import Screen
 from hotline.render import fill, phone_text
 from hotline.segments import MAX_SEGMENTS, NEEDLESS, clean, gsm_units, measure
-from hotline.sms import choices, pages, render, unclear_languages, written
+from hotline.sms import choices, pages, unclear_languages, written
 
 GSM_SHARE = 0.9   # a language whose texts are this GSM-7 is "otherwise GSM-7"
 

@@ -49,9 +49,9 @@ def spare_database(url: str) -> str:
             break
         finally:
             client.close()
-    pytest.exit(f"REDIS_URL points at a Redis whose databases all hold the hotline's keys (opt-outs, call-backs): "
-                f"the tests would delete them. Unset REDIS_URL (the suite starts its own redis-server) or point it "
-                f"at a Redis the tests may write to", returncode=4)
+    pytest.exit("REDIS_URL points at a Redis whose databases all hold the hotline's keys (opt-outs, call-backs): "
+                "the tests would delete them. Unset REDIS_URL (the suite starts its own redis-server) or point it "
+                "at a Redis the tests may write to", returncode=4)
 
 
 @pytest.fixture(scope="session")

@@ -199,6 +199,17 @@ class Gunicorn:
                 self.proc.kill()
                 self.proc.wait()
 
+    def walk(self, params: dict, digits: str) -> tuple[str, dict]:
+        """A call as Twilio places it: the incoming call, then each key pressed at the Gather it is given; the
+        action URL of the Gather reached last, and the parameters a press there is posted with (Digits aside)."""
+        import xml.etree.ElementTree as ET
+
+        _, body = self.post("/voice", params)
+        for digit in digits:
+            action = ET.fromstring(body).find("Gather").get("action")
+            _, body = self.post(action, {**params, "CallStatus": "in-progress", "Digits": digit})
+        return ET.fromstring(body).find("Gather").get("action"), {**params, "CallStatus": "in-progress"}
+
     def post(self, path: str, params: dict, timeout: float = 30) -> tuple[int, str]:
         """A signed, form-encoded POST as Twilio sends it: (status, body)."""
         url = self.base + path

@@ -8,7 +8,6 @@ import datetime as dt
 import json
 import socket
 import threading
-import xml.etree.ElementTree as ET
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
@@ -18,7 +17,7 @@ from hotline.stats import Stats
 from tests.conftest import SECRET, TOKEN
 from tests.servers import Gunicorn
 from tests.test_staff_pages import ADMIN, ELSEWHERE, Staff
-from tests.twilio_client import ACCOUNT, HOTLINE, Call, TwilioClient, call_params, sid
+from tests.twilio_client import ACCOUNT, HOTLINE, Call, TwilioClient, call_params
 
 FAMILY = "+18604620321"
 ATTESTED = "TN-Validation-Passed-A"
@@ -80,13 +79,8 @@ def test_twenty_simultaneous_presses_send_one_text(rest_settings, twilio_api, re
                        "HOTLINE_TWILIO_API_URL": twilio_api.url, "HOTLINE_CONTENT_DIR": str(_after_hours(tmp_path))},
                       tmp_path / "server.log").start()
     try:
-        call = call_params(FAMILY, StirVerstat=ATTESTED)
-        _, body = server.post("/voice", call)
-        for digit in ("1", "4"):
-            action = ET.fromstring(body).find("Gather").get("action")
-            _, body = server.post(action, {**call, "CallStatus": "in-progress", "Digits": digit})
-        action = ET.fromstring(body).find("Gather").get("action")
-        press = {**call, "CallStatus": "in-progress", "Digits": "8"}
+        action, call = server.walk(call_params(FAMILY, StirVerstat=ATTESTED), "14")
+        press = {**call, "Digits": "8"}
         answers = []
         threads = [threading.Thread(target=lambda: answers.append(server.post(action, press))) for _ in range(20)]
         for thread in threads:
