@@ -50,6 +50,13 @@ def call_ended(form: Mapping[str, str]) -> bool:
     return form.get("CallStatus", "").strip().lower() in FINAL_CALL_STATUSES
 
 
+def bridged(form: Mapping[str, str]) -> bool:
+    """Whether a <Dial> connected the caller to the party it rang (its action's DialBridged): with call screening,
+    only a person who pressed the whisper's key is connected, whatever DialCallStatus says (a voicemail that
+    answered is 'completed' too)."""
+    return form.get("DialBridged", "").strip().lower() == "true"
+
+
 def attested(stir_verstat: str | None) -> bool:
     """Whether a call's caller ID is attested (Twilio's StirVerstat is TN-Validation-Passed-A): only then may the
     call use or change what is kept for the number, or make the hotline text it. B, C, TN-Validation-Failed,

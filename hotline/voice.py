@@ -19,6 +19,7 @@ from hotline.content.memo import per_catalog
 from hotline.engine import (CONNECT, LANGUAGES, MAIN, Input, State, Turn, option_words, step,
                             undone, with_notice)  # noqa: F401
 from hotline.render import Part, fill, parts
+from hotline.schedule import FORWARD_TIMEOUT
 from hotline.text import normalize
 from hotline.twilio_lists import HINT_MAX_CHARS, HINTS_MAX_ENTRIES
 from hotline.when import opening_words
@@ -27,9 +28,11 @@ log = logging.getLogger(__name__)
 
 STEP_URL = "/voice/step"
 FORWARDED_URL = "/voice/forwarded"
+WHISPER_URL = "/voice/whisper"          # the Welcome Center's leg, once it answers: who calls, which key takes it
+WHISPER_KEY_URL = "/voice/whisper/key"
 GATHER_TIMEOUT = 6     # seconds of silence before a prompt counts as unanswered
-FORWARD_TIMEOUT = 25   # seconds the Welcome Center rings before the caller gets the menu
 CONNECT_TIMEOUT = 30   # seconds an organization rings when a caller asked to be connected
+STAFF_LANGUAGES = ("en", "es")   # the Welcome Center's staff hear the whisper in English and Spanish
 
 
 def start(catalog: Catalog, remembered: str | None, after_hours: bool = False, attested: bool = False,
@@ -161,12 +164,33 @@ def document(catalog: Catalog, turn: Turn, opens: dt.datetime | None = None, cal
     return str(render(catalog, turn, opens, caller_id))
 
 
-def forward(number: str, caller_id: str | None) -> VoiceResponse:
-    """During open hours: ring the Welcome Center, and come back to the menu if nobody answers. The caller ID is
-    the hotline's own number from the configuration (HOTLINE_PHONE_NUMBER), never a field of the request."""
+def forward(number: str, caller_id: str | None, timeout: int = FORWARD_TIMEOUT) -> VoiceResponse:
+    """During open hours: ring the Welcome Center with a whisper for whoever answers (see whisper()), and come back
+    to the menu unless a person took the call. The caller ID is the hotline's own number from the configuration
+    (HOTLINE_PHONE_NUMBER), never a field of the request."""
     response = VoiceResponse()
-    response.dial(number, caller_id=caller_id, timeout=FORWARD_TIMEOUT, action=FORWARDED_URL, method="POST")
+    dial = response.dial(caller_id=caller_id, timeout=timeout, action=FORWARDED_URL, method="POST")
+    dial.number(number, url=WHISPER_URL, method="POST")
     return response
+
+
+def whisper(catalog: Catalog) -> VoiceResponse:
+    """What the Welcome Center's phone hears once it answers a forwarded call, before the caller is connected: that a
+    family is calling the hotline and which key takes the call, in English and Spanish. A person presses it; a
+    voicemail or an auto-attendant never does, so its leg ends here and the caller gets the hotline menu."""
+    response = VoiceResponse()
+    gather = Gather(input="dtmf", num_digits=1, finish_on_key="", timeout=GATHER_TIMEOUT, action=WHISPER_KEY_URL,
+                    method="POST")
+    for code in (c for c in STAFF_LANGUAGES if catalog.has_language(c)):
+        _say(gather, catalog, Part(fill(catalog, code, "voice", "whisper"), code, "body", "whisper"))
+    response.append(gather)
+    response.hangup()
+    return response
+
+
+def connect_staff() -> VoiceResponse:
+    """Staff pressed the whisper's key: nothing more on their leg, so Twilio connects them with the caller."""
+    return VoiceResponse()
 
 
 def hang_up() -> VoiceResponse:
