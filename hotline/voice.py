@@ -48,25 +48,29 @@ def start(catalog: Catalog, remembered: str | None, after_hours: bool = False, a
     return with_notice(turn, "closed") if after_hours and known else turn
 
 
-def read(state: State, digits: str | None, speech: str | None) -> Input:
-    """What the caller did at a prompt: pressed keys, said something, or nothing."""
+def read(state: State, digits: str | None, speech: str | None, confidence: float | None = None,
+         sure: float = 0.0) -> Input:
+    """What the caller did at a prompt: pressed keys (which win over words), said something the recognizer was sure
+    enough of (its confidence at least sure; None when Twilio gave none), said something it was not, or nothing."""
     digits = (digits or "").strip()
     if digits == "*":
         return Input("languages") if state.node == MAIN else Input("repeat")
     if digits:
         return Input("choose", normalize(digits))
     if speech and normalize(speech):
-        return Input("choose", normalize(speech))
+        return Input("unsure") if confidence is not None and confidence < sure else Input("choose", normalize(speech))
     return Input("silence")
 
 
 def resume(catalog: Catalog, raw_state: str | None, digits: str | None, speech: str | None,
-           returning: bool = False) -> Turn:
-    """The next turn of a call from the state in its URL and what the caller did."""
+           returning: bool = False, confidence: float | None = None) -> Turn:
+    """The next turn of a call from the state in its URL and what the caller did (confidence: Twilio's, for speech;
+    the language the Gather listened in says how sure it must be)."""
     state = State.from_json(raw_state, "voice")
     if state is None:
         return start(catalog, None)
-    turn = step(catalog, state, Input("repeat") if returning else read(state, digits, speech))
+    sure = catalog.language(state.lang).confidence
+    turn = step(catalog, state, Input("repeat") if returning else read(state, digits, speech, confidence, sure))
     chose_language = any(e.name == "language" for e in turn.events)
     return with_notice(turn, "closed") if state.after_hours and chose_language else turn
 

@@ -20,9 +20,11 @@ from tests.twilio_client import Call
 
 FOLDER = Path(__file__).parent / "conversations"
 FILES = sorted(FOLDER.glob("*.yaml"))
-# A turn's action; on the Welcome Center's leg of a forwarded call, answered (its phone picks up), staff_press (a key
-# there), dial_ends (with bridged, Twilio's DialBridged).
-ACTIONS = ("send", "call", "press", "say", "wait", "after_dial", "answered", "staff_press", "dial_ends", "bridged")
+# A turn's action, and what it carries: say with Twilio's confidence (0.9 unless given); on the Welcome Center's leg of
+# a forwarded call, answered (its phone picks up), staff_press (a key there), dial_ends (with bridged, Twilio's
+# DialBridged).
+ACTIONS = ("send", "call", "press", "say", "confidence", "wait", "after_dial", "answered", "staff_press", "dial_ends",
+           "bridged")
 
 
 def _yaml() -> YAML:
@@ -48,7 +50,7 @@ def _voice_turn(call: Call, turn: dict) -> dict:
     elif "press" in turn:
         reply = call.press(str(turn["press"]))
     elif "say" in turn:
-        reply = call.say(turn["say"])
+        reply = call.say(turn["say"], str(turn.get("confidence", "0.9")))
     elif "after_dial" in turn:
         reply = call.follow()
     elif "answered" in turn:

@@ -147,14 +147,15 @@ class Call:
         self.log.append(self.last)
         return self.last
 
-    def act(self, digits: str | None = None, speech: str | None = None) -> Reply:
+    def act(self, digits: str | None = None, speech: str | None = None, confidence: str | None = "0.9") -> Reply:
+        """Answer the Gather: Digits for keys, SpeechResult with its Confidence for words (None: Twilio sent none)."""
         gather = self.last.gather
         assert gather is not None, "the call has no Gather to answer"
         params = call_params(self.number, self.sid, CallStatus="in-progress")
         if digits is not None:
             params["Digits"] = digits
         if speech is not None:
-            params.update(SpeechResult=speech, Confidence="0.9")
+            params.update(SpeechResult=speech, **({"Confidence": confidence} if confidence is not None else {}))
         self.last = self.twilio.post(gather.get("action"), params)
         self.log.append(self.last)
         return self.last
@@ -205,8 +206,8 @@ class Call:
     def press(self, digits: str) -> Reply:
         return self.act(digits=digits)
 
-    def say(self, words: str) -> Reply:
-        return self.act(speech=words)
+    def say(self, words: str, confidence: str | None = "0.9") -> Reply:
+        return self.act(speech=words, confidence=confidence)
 
     def wait(self) -> Reply:
         return self.act()

@@ -13,6 +13,7 @@ log = logging.getLogger(__name__)
 
 Channel = Literal["sms", "voice"]
 SOURCE_LANGUAGE = "en"
+CONFIDENCE = 0.5   # the least Confidence Twilio's speech recognition must report for what a caller said to be acted on
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -46,6 +47,7 @@ class Language:
     words: tuple[str, ...] = () # common words this language owns among those families write
     locale: str | None = None   # the CLDR locale for dates and times, when it is not the code
     names: tuple[str, ...] = () # what families call the language (ESPAÑOL, espanol, Spanish): naming it chooses it
+    confidence: float = CONFIDENCE   # speech Twilio is less sure of is not acted on: the caller is asked for a key
 
     @property
     def choosing(self) -> tuple[str, ...]:

@@ -28,7 +28,7 @@ REQUIRED = (
     "callback.withheld.voice", "textme.offer.voice", "textme.sent.voice", "textme.again.voice",
     "textme.failed.voice", "textme.optout.voice", "textme.self.voice", "textme.busy.voice",
     "erase.bytext.voice", "callback.unverified.voice", "help", "stopped", "optin", "textme.from", "textme.stop",
-    "whisper.voice",
+    "unsure.voice", "whisper.voice",
 )
 STAFF_ONLY = {"whisper.voice"}   # heard by the Welcome Center's staff, in English and Spanish: not translated further
 WEEKDAY_IDS = {f"weekday.{day}" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}   # a translation's own

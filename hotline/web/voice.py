@@ -156,16 +156,18 @@ def _text_numbers(number: str, who: str, turn: Turn, loaded, send, changes: Chan
 
 
 def prompt(number: str, args, digits: str | None, speech: str | None, now=None, call_sid: str = "",
-           send: texting.Send | None = None) -> str:
+           send: texting.Send | None = None, confidence: float | None = None) -> str:
     """What the caller pressed or said at a prompt, written, counted and noted (webhook and simulator). send:
-    how a caller's text goes (default: Twilio's REST API; the simulator shows it instead)."""
+    how a caller's text goes (default: Twilio's REST API; the simulator shows it instead); confidence: Twilio's
+    for speech (None: none given, as from the simulator's typed words)."""
     app = hotline()
     now = now or current_app.config["HOTLINE_CLOCK"]()
     day, (who, _) = app.today(), _caller(number, call_sid)
     retry = app.store.retry_field("voice", call_sid, args.get("s", ""), args.get("back", ""), digits or "",
                                   speech or "") if call_sid else ""
     loaded = app.store.load(who, "voice", limit=False, retry=retry) if retry else None
-    turn = voice.resume(app.catalog, args.get("s"), digits, speech, returning=args.get("back") == "1")
+    turn = voice.resume(app.catalog, args.get("s"), digits, speech, returning=args.get("back") == "1",
+                        confidence=confidence)
     _, opens = _hours(now) if turn.state.after_hours else (False, None)
     texts = turn.screens[-1].node == TEXT_ME
     if loaded is not None and loaded.replay is not None:   # Twilio asked again: the same answer, done once
@@ -205,4 +207,4 @@ def step():
     """Answer what the caller pressed or said at a prompt."""
     form = request.form
     return twiml(prompt(form.get("From", ""), request.args, form.get("Digits"), form.get("SpeechResult"),
-                        call_sid=form.get("CallSid", "")))
+                        call_sid=form.get("CallSid", ""), confidence=carrier.speech_confidence(form)))
