@@ -330,15 +330,20 @@ def match_option(catalog: Catalog, node: Node, lang: str, said: str) -> str | No
 
 
 def match_language(catalog: Catalog, said: str, channel: str = "sms", page: int = 0) -> str | None:
-    """The language an input picks from the language list: its number (on this page), name or keyword."""
+    """The language an input picks from the language list: its number (on this page), name or keyword; on a call also
+    what the speech recognizer writes for its name (heard), or one language's name among other words ("Spanish,
+    please")."""
     shown = language_page(catalog, channel, page)
     if said.isdigit() and 1 <= int(said) <= len(shown):
         return shown[int(said) - 1].code
+    voice = channel == "voice"
     for lang in catalog.offered(channel):
-        names = (lang.name, lang.code) + lang.choosing
+        names = (lang.name, lang.code) + lang.choosing + (lang.heard if voice else ())
         if any(normalize(n) == said for n in names):
             return lang.code
-    return None
+    named = {lang.code for lang in catalog.offered(channel) if voice
+             for n in (lang.name,) + lang.names + lang.heard if normalize(n) and _contains(said, normalize(n))}
+    return named.pop() if len(named) == 1 else None
 
 
 _HANDLERS = {

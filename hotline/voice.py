@@ -16,11 +16,10 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from hotline.audio import clip
 from hotline.content.catalog import Catalog
 from hotline.content.memo import per_catalog
-from hotline.engine import (CONNECT, LANGUAGES, MAIN, Input, State, Turn, option_words, step,
-                            undone, with_notice)  # noqa: F401
+from hotline.engine import CONNECT, LANGUAGES, MAIN, Input, State, Turn, step, undone, with_notice  # noqa: F401
 from hotline.render import Part, fill, parts
 from hotline.schedule import FORWARD_TIMEOUT
-from hotline.text import normalize
+from hotline.text import bare, normalize, scripts
 from hotline.twilio_lists import HINT_MAX_CHARS, HINTS_MAX_ENTRIES
 from hotline.when import opening_words
 
@@ -114,18 +113,32 @@ def _spoken(catalog: Catalog, turn: Turn, opens: dt.datetime | None) -> list[tup
     return said
 
 
-def _hints(catalog: Catalog, state: State) -> str:
-    """What the caller may say here, for Twilio's speech recognition: whole phrases, within its limits."""
-    lang = state.lang or "en"
-    if state.node == LANGUAGES:
-        words = [w for language in catalog.offered("voice") for w in (language.name,) + language.choosing]
-    elif state.node in catalog.nodes:
-        node = catalog.nodes[state.node]
-        menu = node if node.options else catalog.nodes[MAIN]
-        words = [w for opt in menu.options for w in option_words(catalog, lang, opt.goto, opt.words)]
-    else:
-        words = []
-    phrases = [w for w in dict.fromkeys(w.lower().replace(",", " ") for w in words) if len(w) <= HINT_MAX_CHARS]
+@per_catalog(maxsize=256)
+def _hints(catalog: Catalog, lang: str | None, node: str) -> str:
+    """What the caller may say at a prompt, for Twilio's speech recognition in the Gather's language, within Twilio's
+    limits: at the language menu the languages' names written in that language's letters (both ways families write
+    them: español, espanol); at a menu that language's own words as it writes them, accents and letters kept (a
+    spelling without its accents gives way to the one with them: škola, not skola)."""
+    listening = catalog.language(lang)
+    if node == LANGUAGES:
+        letters = scripts(listening.name)
+        words = [w for language in catalog.offered("voice") for w in (language.name,) + language.names + language.heard
+                 if scripts(w) <= letters and not any(ch.isdigit() for ch in w)]   # 3arabi is typed, not said
+        return _within_limits(words)
+    if node not in catalog.nodes:
+        return ""
+    menu = catalog.nodes[node] if catalog.nodes[node].options else catalog.nodes[MAIN]
+    table = catalog.messages.get(listening.code, {})
+    words = [w.strip().lower() for opt in menu.options for w in table.get(f"{opt.goto}.words", "").split(",")]
+    spellings: dict[str, int] = {}
+    for word in dict.fromkeys(words):
+        spellings[bare(word)] = spellings.get(bare(word), 0) + 1
+    return _within_limits([w for w in words if not (spellings[bare(w)] > 1 and w == bare(w))])
+
+
+def _within_limits(words: list[str]) -> str:
+    """Twilio's hints attribute: distinct entries, lower case, at most HINTS_MAX_ENTRIES of HINT_MAX_CHARS each."""
+    phrases = [w for w in dict.fromkeys(w.strip().lower() for w in words) if w and len(w) <= HINT_MAX_CHARS]
     return ", ".join(phrases[:HINTS_MAX_ENTRIES])
 
 
@@ -153,7 +166,7 @@ def render(catalog: Catalog, turn: Turn, opens: dt.datetime | None = None,
         return response
     # Speech only where Twilio recognizes the language (or a close one); before a choice, the first language's.
     heard = catalog.language(turn.state.lang).speech
-    speech = {"language": heard, "hints": _hints(catalog, turn.state)} if heard else {}
+    speech = {"language": heard, "hints": _hints(catalog, turn.state.lang, turn.state.node)} if heard else {}
     gather = Gather(input="dtmf speech" if heard else "dtmf", action=_step_url(turn.state), method="POST",
                     num_digits=1, timeout=GATHER_TIMEOUT, action_on_empty_result=True, **speech)
     for part, english in said:

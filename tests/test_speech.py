@@ -1,21 +1,32 @@
-"""Speech on calls: acted on only when Twilio is sure enough, keys first.
+"""Speech on calls: acted on only when Twilio is sure enough, keys first, hints in each language's own letters, and a
+language menu that hears the languages' names.
 
-The reference outside the hotline: Twilio's <Gather> page (SpeechResult and Confidence, 0.0 to 1.0, "Your code
-shouldn't expect confidence as a required field"; with input "dtmf speech" the first input detected wins).
+References outside the hotline: Twilio's <Gather> page (SpeechResult and Confidence, 0.0 to 1.0, "Your code
+shouldn't expect confidence as a required field"; with input "dtmf speech" the first input detected wins), the
+Unicode character database's names for the letters Persian adds to the Arabic alphabet, and lingua's detector
+(offline, trained on texts independent of the hotline) for whether the Arabic hints read as Arabic.
 """
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
+from lingua import Language, LanguageDetectorBuilder
 
 from hotline.content import load
 from hotline.settings import PROJECT_ROOT, Settings
+from hotline.text import scripts
 from tests.conftest import TOKEN, edit
 from tests.twilio_client import Call, TwilioClient, call_params
 
 CALLER = "+18605550194"
+CATALOG, _ = load(PROJECT_ROOT)
 SORRY = "Sorry, please press a key."
 MAIN_MENU = "Your child's right to school: press 1."
 SCHOOL = "Every child may attend public school"
+# The letters Persian (and Dari, Pashto, Urdu) add to the Arabic alphabet, by their Unicode names.
+PERSIAN_ONLY = {"ARABIC LETTER FARSI YEH", "ARABIC LETTER KEHEH", "ARABIC LETTER PEH", "ARABIC LETTER TCHEH",
+                "ARABIC LETTER JEH", "ARABIC LETTER GAF"}
 
 
 def in_english(twilio, number: str = CALLER) -> Call:
@@ -23,6 +34,10 @@ def in_english(twilio, number: str = CALLER) -> Call:
     call.start()
     call.press("1")
     return call
+
+
+def hints(reply) -> list[str]:
+    return [h.strip() for h in reply.gather.get("hints", "").split(",") if h.strip()]
 
 
 def test_school_said_with_little_confidence_is_asked_again_with_a_key(twilio):
@@ -95,3 +110,98 @@ def test_check_refuses_a_confidence_that_is_not_one(content_copy, line, value, c
     edit(content_copy / "prompts/languages.yaml", line, value)
     catalog, problems = load(content_copy)
     assert catalog is None and any(p.code == code and "confid" in p.message for p in problems)
+
+
+# --- Hints: each language's own words, in its own letters ---
+
+def test_arabic_hints_are_in_arabic_letters(twilio):
+    call = Call(twilio, CALLER, verified=True)
+    call.start()
+    menu = call.press("5")
+    assert menu.gather.get("language") == "ar-SA"
+    words = hints(menu)
+    assert "المدرسة" in words and "محامي" in words and len(words) >= 25
+    assert all(scripts(w) == {"ARABIC"} for w in words)
+    assert not [w for w in words if any(unicodedata.name(ch, "") in PERSIAN_ONLY for ch in w)]
+    detector = LanguageDetectorBuilder.from_languages(Language.ARABIC, Language.PERSIAN, Language.URDU).build()
+    arabic = [w for w in words if detector.detect_language_of(w) == Language.ARABIC]
+    assert len(arabic) >= 0.9 * len(words)          # what remains (حقوق, قانون) Persian writes the same way
+
+
+def test_latin_hints_keep_their_accents(twilio):
+    call = Call(twilio, CALLER, verified=True)
+    call.start()
+    spanish = hints(call.press("2"))
+    assert {"inscripción", "matrícula", "educación", "consejería"} <= set(spanish)
+    assert not {"inscripcion", "matricula", "educacion"} & set(spanish)
+    call = Call(twilio, "+18605550196", verified=True)
+    call.start()
+    bosnian = hints(call.press("8"))
+    assert "škola" in bosnian and "skola" not in bosnian and "pravna pomoć" in bosnian
+
+
+def test_dari_and_ukrainian_hints_are_in_their_own_letters():
+    from hotline import voice
+
+    assert all(scripts(w) == {"ARABIC"} and not set(w) & set("يىك") for w in voice._hints(CATALOG, "prs", "main").split(", "))
+    assert all(scripts(w) == {"CYRILLIC"} for w in voice._hints(CATALOG, "uk", "main").split(", "))
+
+
+@pytest.mark.parametrize("file, old, new, why", [
+    ("translations/ar.yaml", "agents.words: عناصر,", "agents.words: ICE, عناصر,", "Latin letters"),
+    ("translations/ar.yaml", "school.words: مدرسة,", "school.words: تسجیل, مدرسة,", "Persian, Dari or Pashto"),
+    ("translations/prs.yaml", "school.words: مکتب,", "school.words: مكتب, مکتب,", "Arabic keyboard"),
+    ("translations/prs.yaml", "school.words: مکتب,", "school.words: ښوونځی, مکتب,", "only 'ps' uses"),
+    ("translations/bs.yaml", "school.words: SKOLA,", "school.words: ШКОЛА, SKOLA,", "Cyrillic letters"),
+])
+def test_check_refuses_a_hint_in_letters_the_language_does_not_write(content_copy, file, old, new, why):
+    edit(content_copy / file, old, new)
+    catalog, problems = load(content_copy)
+    (found,) = [p for p in problems if p.code == "hint-letters"]
+    assert catalog is None and found.file == file and found.line > 1 and why in found.message
+
+
+def test_the_shipped_hints_pass_the_check():
+    _, problems = load(PROJECT_ROOT)
+    assert not [p for p in problems if p.code == "hint-letters"]
+
+
+# --- The language menu hears the languages' names (it listens in English: en-US) ---
+
+NAMES = [("Spanish", "es"), ("español", "es"), ("Espanol", "es"), ("Spanish, please", "es"), ("português", "pt"),
+         ("Portuguese", "pt"), ("Kreyol", "ht"), ("Creole", "ht"), ("Polski", "pl"), ("Arabic", "ar"),
+         ("Chinese", "zh"), ("Mandarin", "zh"), ("Bosnian", "bs"), ("Dari", "prs"), ("Swahili", "sw"),
+         ("Ukrainian", "uk")]
+
+
+@pytest.mark.parametrize("said, code", NAMES)
+def test_saying_a_language_name_at_the_language_menu_chooses_it(twilio, said, code):
+    call = Call(twilio, CALLER)
+    languages = call.start()
+    assert languages.gather.get("language") == "en-US"
+    menu = call.say(said, confidence="0.87")
+    language = CATALOG.language(code)
+    if language.voice is not None:
+        assert {s.language for s in menu.said} == {language.voice.say}
+    else:
+        assert menu.said == [] and all(url.startswith(f"/audio/{code}/") for url in menu.plays)
+    assert not menu.speech.startswith("Sorry")
+
+
+def test_the_language_menu_hints_are_the_names_the_english_recognizer_can_write(twilio):
+    words = hints(Call(twilio, CALLER).start())
+    assert {"spanish", "español", "espanol", "português", "kreyòl", "creole", "polski", "arabic", "chinese", "mandarin",
+            "bosnian", "dari", "swahili", "ukrainian"} <= set(words)
+    assert all(scripts(w) <= {"LATIN"} for w in words) and "3arabi" not in words
+
+
+def test_keys_still_choose_at_the_language_menu_and_two_names_choose_none(twilio):
+    call = Call(twilio, CALLER)
+    call.start()
+    assert "Sorry, I did not understand." in call.say("English or Spanish").speech
+    assert call.press("5").said[0].language == "ar-XA"
+
+
+def test_creole_is_heard_on_calls_only(twilio):
+    """A text saying CREOLE may come from a Cape Verdean family: it is not taken for Haitian Creole."""
+    assert twilio.text("+18605550197", "creole").messages[0] != CATALOG.text("ht", "intro")

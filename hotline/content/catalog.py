@@ -47,6 +47,7 @@ class Language:
     words: tuple[str, ...] = () # common words this language owns among those families write
     locale: str | None = None   # the CLDR locale for dates and times, when it is not the code
     names: tuple[str, ...] = () # what families call the language (ESPAÑOL, espanol, Spanish): naming it chooses it
+    heard: tuple[str, ...] = () # on a call's language menu, what its speech recognition writes for the name (CREOLE)
     confidence: float = CONFIDENCE   # speech Twilio is less sure of is not acted on: the caller is asked for a key
 
     @property

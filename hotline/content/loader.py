@@ -15,7 +15,7 @@ from hotline.engine_constants import CALLBACK_DIGIT, ERASE_DIGIT, TEXT_ME_DIGIT
 from hotline.schedule import parse_schedule
 
 LANGUAGE_FIELDS = {"code", "name", "names", "keywords", "detect", "voice", "speech", "sms_fold_accents", "locale",
-                   "letters", "words", "confidence"}
+                   "letters", "words", "heard", "confidence"}
 LANGUAGES_FIELDS = {"languages", "confidence"}
 VOICE_FIELDS = {"say", "name", "espeak"}
 NODE_FIELDS = {"options", "resources", "connect", "key"}
@@ -159,7 +159,7 @@ def _languages(src: Source, root: Path) -> list[Language]:
             detect=tuple(d.upper() for d in detect if rules.detectable(d)), voice=voice, speech=speech,
             fold_accents=bool(item.get("sms_fold_accents")), spoken=spoken, espeak=espeak,
             locale=str(item["locale"]) if item.get("locale") else None,
-            letters=str(item.get("letters") or ""), words=_words(item.get("words")),
+            letters=str(item.get("letters") or ""), words=_words(item.get("words")), heard=_words(item.get("heard")),
             confidence=_confidence(src, item, everyone)))
     return found
 
@@ -292,6 +292,7 @@ def load(root: Path, keep_errors: bool = False,
     rules.check_voices(sources["prompts/languages.yaml"], root, languages)
     rules.check_keywords(sources["prompts/languages.yaml"], languages)
     rules.check_meanings(sources["prompts/languages.yaml"], sources, languages, messages, nodes)
+    rules.check_hints(sources, languages, messages, nodes)
     schedule = parse_schedule(sources["prompts/schedule.yaml"], resources)
     audio = rules.audio_files(root, languages)
     stamps = "".join(f"{code}/{name}:{stamp}\n" for code, files in audio.items() for name, stamp in files.items())
