@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from hotline.audio import clip
-from hotline.content.catalog import Catalog
+from hotline.content.catalog import STAFF_LANGUAGES, Catalog
 from hotline.content.memo import per_catalog
 from hotline.engine import CONNECT, LANGUAGES, MAIN, Input, State, Turn, step, undone, with_notice  # noqa: F401
 from hotline.render import Part, fill, parts
@@ -31,7 +31,6 @@ WHISPER_URL = "/voice/whisper"          # the Welcome Center's leg, once it answ
 WHISPER_KEY_URL = "/voice/whisper/key"
 GATHER_TIMEOUT = 6     # seconds of silence before a prompt counts as unanswered
 CONNECT_TIMEOUT = 30   # seconds an organization rings when a caller asked to be connected
-STAFF_LANGUAGES = ("en", "es")   # the Welcome Center's staff hear the whisper in English and Spanish
 
 
 def start(catalog: Catalog, remembered: str | None, after_hours: bool = False, attested: bool = False,

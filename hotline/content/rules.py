@@ -10,7 +10,7 @@ import lingua
 import phonenumbers
 
 from hotline import twilio_lists
-from hotline.content.catalog import PLACEHOLDER, SOURCE_LANGUAGE, Language, Node, Resource, Voice, number_words
+from hotline.content.catalog import PLACEHOLDER, SOURCE_LANGUAGE, Language, Node, Resource, Voice, number_words, wanted
 from hotline.text import ARABIC_KEYBOARD, normalize, scripts
 
 if TYPE_CHECKING:
@@ -30,7 +30,6 @@ REQUIRED = (
     "erase.bytext.voice", "callback.unverified.voice", "help", "stopped", "optin", "textme.from", "textme.stop",
     "unsure.voice", "whisper.voice",
 )
-STAFF_ONLY = {"whisper.voice"}   # heard by the Welcome Center's staff, in English and Spanish: not translated further
 # The Arabic alphabet as Arabic writes it (hamza to yeh, U+0621-U+064A). Persian, Dari and Pashto write more letters of
 # Unicode's Arabic block after it (ی ک پ چ ژ گ, Pashto's ټ ډ ړ ...), and ی and ک where Arabic writes ي ى and ك.
 ARABIC_ALPHABET = (0x0621, 0x064A)
@@ -117,7 +116,7 @@ def check_translation(src: "Source", code: str, messages: dict[str, dict[str, st
     english, table = messages[SOURCE_LANGUAGE], messages[code]
     _check_meta(src)
     for mid in english:
-        if mid not in table and not mid.endswith(".words") and mid not in STAFF_ONLY and mid not in (
+        if mid not in table and not mid.endswith(".words") and wanted(code, mid) and mid not in (
                 "keyword.stop", "keyword.start", "keyword.help", "keyword.forget", "keyword.numbers"):
             src.warn(None, "missing-translation", f"{mid}: not translated yet; callers get the English text")
     for mid, text in table.items():
