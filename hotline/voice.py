@@ -195,8 +195,7 @@ def whisper(catalog: Catalog) -> VoiceResponse:
     family is calling the hotline and which key takes the call, in English and Spanish. A person presses it; a
     voicemail or an auto-attendant never does, so its leg ends here and the caller gets the hotline menu."""
     response = VoiceResponse()
-    gather = Gather(input="dtmf", num_digits=1, finish_on_key="", timeout=GATHER_TIMEOUT, action=WHISPER_KEY_URL,
-                    method="POST")
+    gather = Gather(input="dtmf", num_digits=1, timeout=GATHER_TIMEOUT, action=WHISPER_KEY_URL, method="POST")
     for code in (c for c in STAFF_LANGUAGES if catalog.has_language(c)):
         _say(gather, catalog, Part(fill(catalog, code, "voice", "whisper"), code, "body", "whisper"))
     response.append(gather)
