@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 from hotline.content.catalog import Catalog
 from hotline.content.rules import audio_dir
 from hotline.engine import (CALLBACK, CALLBACK_DONE, CONNECT, ERASE, FORGOTTEN, GOODBYE, LANGUAGES, MAIN, TEXT_OUTCOMES,
-                            UNDONE, Screen, language_pages)
+                            UNDONE, UNSURE, Screen, language_pages)
 from hotline.render import Part, fill, parts
 from hotline.when import opening_words
 
@@ -109,7 +109,7 @@ def script(catalog: Catalog, code: str) -> list[Part]:
             found += said(Screen(node), after_hours=True, texting=True, verified=verified) if node != MAIN else []
     for node in catalog.nodes.values():
         found += [part for rid in (node.resources if node.connect else ()) for part in said(Screen(CONNECT, target=rid))]
-    found += [notice(f"textme.{outcome}") for outcome in TEXT_OUTCOMES] + [notice("unclear"), notice(UNDONE)]
+    found += [notice(f"textme.{outcome}") for outcome in TEXT_OUTCOMES] + [notice("unclear"), notice(UNSURE), notice(UNDONE)]
     for screen in (CALLBACK, CALLBACK_DONE, ERASE, FORGOTTEN, GOODBYE):
         found += said(Screen(screen))
     unique = {(p.text, p.msg_id): p for p in found}

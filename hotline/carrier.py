@@ -50,6 +50,27 @@ def call_ended(form: Mapping[str, str]) -> bool:
     return form.get("CallStatus", "").strip().lower() in FINAL_CALL_STATUSES
 
 
+def speech_confidence(form: Mapping[str, str]) -> float | None:
+    """How sure Twilio's recognizer is of a <Gather>'s SpeechResult (its Confidence, 0.0 to 1.0). None when Twilio
+    sent none: its <Gather> page says Confidence is not guaranteed to be present. A value that is not a number
+    between 0 and 1 counts as not sure at all."""
+    raw = form.get("Confidence")
+    if raw is None or not raw.strip():
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        return 0.0
+    return value if 0.0 <= value <= 1.0 else 0.0
+
+
+def bridged(form: Mapping[str, str]) -> bool:
+    """Whether a <Dial> connected the caller to the party it rang (its action's DialBridged): with call screening,
+    only a person who pressed the whisper's key is connected, whatever DialCallStatus says (a voicemail that
+    answered is 'completed' too)."""
+    return form.get("DialBridged", "").strip().lower() == "true"
+
+
 def attested(stir_verstat: str | None) -> bool:
     """Whether a call's caller ID is attested (Twilio's StirVerstat is TN-Validation-Passed-A): only then may the
     call use or change what is kept for the number, or make the hotline text it. B, C, TN-Validation-Failed,

@@ -25,6 +25,7 @@ CONNECT = "connect"            # on a call: ring the organization just read out
 ERASE = "erase"                # on a call: what ERASE deletes, then confirm
 FORGOTTEN = "forgotten"        # everything kept for the number was deleted
 UNDONE = "not_done"            # a notice: what the caller asked could not be stored, so it was not done
+UNSURE = "unsure"              # a notice: on a call, speech the recognizer was not sure of; please press a key
 TEXT_ME = "textme"             # on a call: text the caller the numbers of the topic just heard (done by the view)
 TEXT_OUTCOMES = ("sent", "again", "failed", "optout", "busy")   # what the caller is told: textme.<outcome>
 LANGUAGE_PAGE = 8              # languages offered per page of the call's language menu
@@ -32,7 +33,7 @@ STATE_VERSION = 1
 SILENCE_LIMIT = 2   # silent prompts in a row before a call ends politely
 TURN_LIMIT = 40     # prompts in one call before it ends politely (no endless loops)
 
-InputKind = Literal["start", "choose", "language", "menu", "languages", "repeat", "more", "silence"]
+InputKind = Literal["start", "choose", "language", "menu", "languages", "repeat", "more", "silence", "unsure"]
 
 
 @dataclass(frozen=True)
@@ -222,6 +223,18 @@ def _silence(catalog: Catalog, state: State, _: Input) -> Turn:
     return Turn((Screen(state.node, page=state.page),), new, (Event("silence"),))
 
 
+def _unsure(catalog: Catalog, state: State, _: Input) -> Turn:
+    """Words the speech recognizer was not sure of are not acted on (a cough is not a choice): the caller is asked to
+    press a key, and hears the same choices again."""
+    if state.node in (LANGUAGES, CALLBACK, ERASE):
+        menu = state.node
+    else:
+        node = catalog.nodes[state.node]
+        menu = node.id if node.options else MAIN
+    new = replace(state, node=menu, page=state.page if menu == LANGUAGES else 0, misses=0, brief=False)
+    return Turn((Screen(menu, notices=(UNSURE,), page=new.page),), new, (Event(UNSURE),))
+
+
 def number_word(catalog: Catalog, lang: str, said: str) -> str | None:
     """The digit a number word stands for ("uno" -> "1"), in the caller's language or English."""
     return vocabulary(catalog).numbers.get(lang, {}).get(said)
@@ -317,18 +330,23 @@ def match_option(catalog: Catalog, node: Node, lang: str, said: str) -> str | No
 
 
 def match_language(catalog: Catalog, said: str, channel: str = "sms", page: int = 0) -> str | None:
-    """The language an input picks from the language list: its number (on this page), name or keyword."""
+    """The language an input picks from the language list: its number (on this page), name or keyword; on a call also
+    what the speech recognizer writes for its name (heard), or one language's name among other words ("Spanish,
+    please")."""
     shown = language_page(catalog, channel, page)
     if said.isdigit() and 1 <= int(said) <= len(shown):
         return shown[int(said) - 1].code
+    voice = channel == "voice"
     for lang in catalog.offered(channel):
-        names = (lang.name, lang.code) + lang.choosing
+        names = (lang.name, lang.code) + lang.choosing + (lang.heard if voice else ())
         if any(normalize(n) == said for n in names):
             return lang.code
-    return None
+    named = {lang.code for lang in catalog.offered(channel) if voice
+             for n in (lang.name,) + lang.names + lang.heard if normalize(n) and _contains(said, normalize(n))}
+    return named.pop() if len(named) == 1 else None
 
 
 _HANDLERS = {
     "start": _start, "choose": _choose, "language": _language, "menu": _menu,
-    "languages": _languages, "repeat": _repeat, "more": _more, "silence": _silence,
+    "languages": _languages, "repeat": _repeat, "more": _more, "silence": _silence, "unsure": _unsure,
 }

@@ -15,7 +15,9 @@ if TYPE_CHECKING:
     from hotline.content.loader import Source
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-SCHEDULE_FIELDS = {"timezone", "forward_to", "hours", "calendars", "holidays", "closures"}
+SCHEDULE_FIELDS = {"timezone", "forward_to", "forward_timeout", "hours", "calendars", "holidays", "closures"}
+FORWARD_TIMEOUT = 25          # seconds the Welcome Center rings before the caller gets the hotline menu
+DIAL_TIMEOUTS = (5, 600)      # what Twilio's <Dial timeout> accepts, in seconds (its <Dial> page)
 _CALENDAR = re.compile(r"^([A-Za-z]{2})(?:-([A-Za-z0-9]{1,3}))?$")   # US, US-CT: a country and a subdivision
 _SPAN = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
 _YEARLY = re.compile(r"^(\d{1,2})-(\d{1,2})$")
@@ -61,6 +63,7 @@ class Schedule:
     hours: tuple[tuple[dt.time, dt.time] | None, ...]
     closed: tuple[ClosedDay, ...] = ()
     calendars: tuple[str, ...] = ()   # public holiday calendars (US, US-CT): closed on their days every year
+    forward_timeout: int = FORWARD_TIMEOUT   # seconds the Welcome Center rings before the caller gets the menu
 
     def closed_day(self, date: dt.date) -> ClosedDay | None:
         """The holiday or closure on this date, if any: the schedule's own days, then its calendars'."""
@@ -174,6 +177,20 @@ def _calendars(src: "Source", data: dict) -> tuple[str, ...]:
     return tuple(found)
 
 
+def _forward_timeout(src: "Source", data: dict) -> int:
+    """forward_timeout: how long the Welcome Center rings, in whole seconds Twilio's <Dial timeout> accepts."""
+    value = data.get("forward_timeout")
+    if value is None:
+        return FORWARD_TIMEOUT
+    low, high = DIAL_TIMEOUTS
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        src.error(data, "bad-value", f"forward_timeout: '{value}' should be whole seconds from {low} to {high} (how long "
+                  f"the Welcome Center rings before the caller gets the hotline menu; {FORWARD_TIMEOUT} if left out)",
+                  "forward_timeout")
+        return FORWARD_TIMEOUT
+    return value
+
+
 def check_dates(src: "Source", data: dict, schedule: Schedule, today: dt.date) -> None:
     """Warnings for what staff would not notice: a one-off closed day already past (a snow day typed with last
     year's date), and a schedule with no closed day in the coming year (holidays never typed in)."""
@@ -195,7 +212,7 @@ def parse_schedule(src: "Source", resources: dict[str, "Resource"]) -> Schedule 
     """Read schedule.yaml into a Schedule, recording problems in src."""
     from hotline.content.rules import phone_number
 
-    data: dict[str, Any] = src.mapping("timezone, forward_to, hours, holidays and closures")
+    data: dict[str, Any] = src.mapping("timezone, forward_to, forward_timeout, hours, holidays and closures")
     if not data:
         return None
     src.unknown_fields(data, SCHEDULE_FIELDS, "schedule")
@@ -212,6 +229,7 @@ def parse_schedule(src: "Source", resources: dict[str, "Resource"]) -> Schedule 
         if forward_to is None:
             src.error(data, "bad-phone", f"forward_to: '{forward}' is not a valid phone number or resource id", "forward_to")
     closed = _closed_days(src, data, "holidays") + _closed_days(src, data, "closures")
-    schedule = Schedule(zone, forward_to, tuple(_hours(src, data)), tuple(closed), _calendars(src, data))
+    schedule = Schedule(zone, forward_to, tuple(_hours(src, data)), tuple(closed), _calendars(src, data),
+                        _forward_timeout(src, data))
     check_dates(src, data, schedule, dt.datetime.now(zone).date())
     return schedule

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hotline.content.catalog import SOURCE_LANGUAGE, Catalog
+from hotline.content.catalog import SOURCE_LANGUAGE, Catalog, wanted
 from hotline.content.edit import TranslationFile, placeholders
 
 HEADER_TRANSLATION = re.compile(r"^translation \((?P<code>[A-Za-z-]+)\)$")
@@ -53,7 +53,8 @@ def export(catalog: Catalog, code: str, out: Path) -> int:
     """Write every English message with its current translation; returns the number of rows."""
     english = catalog.messages[SOURCE_LANGUAGE]
     current = catalog.messages.get(code, {})
-    ids = list(english) + [mid for mid in current if mid not in english and mid.startswith("name.")]
+    ids = [mid for mid in english if wanted(code, mid)] + [mid for mid in current if mid not in english
+                                                           and mid.startswith("name.")]
     with Path(out).open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["id", "English", f"translation ({code})", "notes"])
@@ -124,7 +125,7 @@ def import_csv(catalog: Catalog, root: Path, path: Path, translator: str = "spre
         (report.changed if mid in before else report.added).append(mid)
         target.set(mid, text)
     after = target.messages()
-    missing = [mid for mid in english if mid not in after and not mid.endswith(".words")]
+    missing = [mid for mid in english if mid not in after and not mid.endswith(".words") and wanted(code, mid)]
     if reviewed and missing:
         raise ImportRefused([f"{path}: --reviewed, but {len(missing)} messages have no translation yet "
                              f"(first: {missing[0]}); nothing was imported"])

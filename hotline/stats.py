@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from hotline.sessions import Store, day_key
 
 COUNTED_OUTCOMES = {"opted out", "opted in", "answered by Twilio", "rate limited", "degraded", "help", "forgotten", "callback", "forwarded",
-                    "not answered", "connect", "not stored, told so", "ignored sender", "numbers texted",
+                    "not answered", "taken by staff", "connect", "not stored, told so", "ignored sender", "numbers texted",
                     "numbers not texted", "text budget used up"}
 EVENT_OUTCOMES = {"callback", "connect", "forget"}   # engine events that are outcomes worth counting
 

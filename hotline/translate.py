@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from hotline.content.catalog import SOURCE_LANGUAGE, Catalog
+from hotline.content.catalog import SOURCE_LANGUAGE, Catalog, wanted
 from hotline.content.edit import MACHINE_NOTE, TranslationFile, placeholders
 
 Translator = Callable[[str], str]
@@ -57,7 +57,7 @@ def draft(catalog: Catalog, root: Path, code: str, translator: Translator) -> Dr
     result = Drafts(code)
     pending = {}
     for mid, text in english.items():
-        if mid in have or mid.endswith(".words") or mid.startswith("keyword."):
+        if mid in have or mid.endswith(".words") or mid.startswith("keyword.") or not wanted(code, mid):
             continue
         protected, names = protect(text)
         try:

@@ -14,12 +14,12 @@ from urllib.parse import urlencode
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from hotline.audio import clip
-from hotline.content.catalog import Catalog
+from hotline.content.catalog import STAFF_LANGUAGES, Catalog
 from hotline.content.memo import per_catalog
-from hotline.engine import (CONNECT, LANGUAGES, MAIN, Input, State, Turn, option_words, step,
-                            undone, with_notice)  # noqa: F401
+from hotline.engine import CONNECT, LANGUAGES, MAIN, Input, State, Turn, step, undone, with_notice  # noqa: F401
 from hotline.render import Part, fill, parts
-from hotline.text import normalize
+from hotline.schedule import FORWARD_TIMEOUT
+from hotline.text import bare, normalize, scripts
 from hotline.twilio_lists import HINT_MAX_CHARS, HINTS_MAX_ENTRIES
 from hotline.when import opening_words
 
@@ -27,8 +27,9 @@ log = logging.getLogger(__name__)
 
 STEP_URL = "/voice/step"
 FORWARDED_URL = "/voice/forwarded"
+WHISPER_URL = "/voice/whisper"          # the Welcome Center's leg, once it answers: who calls, which key takes it
+WHISPER_KEY_URL = "/voice/whisper/key"
 GATHER_TIMEOUT = 6     # seconds of silence before a prompt counts as unanswered
-FORWARD_TIMEOUT = 25   # seconds the Welcome Center rings before the caller gets the menu
 CONNECT_TIMEOUT = 30   # seconds an organization rings when a caller asked to be connected
 
 
@@ -45,25 +46,29 @@ def start(catalog: Catalog, remembered: str | None, after_hours: bool = False, a
     return with_notice(turn, "closed") if after_hours and known else turn
 
 
-def read(state: State, digits: str | None, speech: str | None) -> Input:
-    """What the caller did at a prompt: pressed keys, said something, or nothing."""
+def read(state: State, digits: str | None, speech: str | None, confidence: float | None = None,
+         sure: float = 0.0) -> Input:
+    """What the caller did at a prompt: pressed keys (which win over words), said something the recognizer was sure
+    enough of (its confidence at least sure; None when Twilio gave none), said something it was not, or nothing."""
     digits = (digits or "").strip()
     if digits == "*":
         return Input("languages") if state.node == MAIN else Input("repeat")
     if digits:
         return Input("choose", normalize(digits))
     if speech and normalize(speech):
-        return Input("choose", normalize(speech))
+        return Input("unsure") if confidence is not None and confidence < sure else Input("choose", normalize(speech))
     return Input("silence")
 
 
 def resume(catalog: Catalog, raw_state: str | None, digits: str | None, speech: str | None,
-           returning: bool = False) -> Turn:
-    """The next turn of a call from the state in its URL and what the caller did."""
+           returning: bool = False, confidence: float | None = None) -> Turn:
+    """The next turn of a call from the state in its URL and what the caller did (confidence: Twilio's, for speech;
+    the language the Gather listened in says how sure it must be)."""
     state = State.from_json(raw_state, "voice")
     if state is None:
         return start(catalog, None)
-    turn = step(catalog, state, Input("repeat") if returning else read(state, digits, speech))
+    sure = catalog.language(state.lang).confidence
+    turn = step(catalog, state, Input("repeat") if returning else read(state, digits, speech, confidence, sure))
     chose_language = any(e.name == "language" for e in turn.events)
     return with_notice(turn, "closed") if state.after_hours and chose_language else turn
 
@@ -107,18 +112,32 @@ def _spoken(catalog: Catalog, turn: Turn, opens: dt.datetime | None) -> list[tup
     return said
 
 
-def _hints(catalog: Catalog, state: State) -> str:
-    """What the caller may say here, for Twilio's speech recognition: whole phrases, within its limits."""
-    lang = state.lang or "en"
-    if state.node == LANGUAGES:
-        words = [w for language in catalog.offered("voice") for w in (language.name,) + language.choosing]
-    elif state.node in catalog.nodes:
-        node = catalog.nodes[state.node]
-        menu = node if node.options else catalog.nodes[MAIN]
-        words = [w for opt in menu.options for w in option_words(catalog, lang, opt.goto, opt.words)]
-    else:
-        words = []
-    phrases = [w for w in dict.fromkeys(w.lower().replace(",", " ") for w in words) if len(w) <= HINT_MAX_CHARS]
+@per_catalog(maxsize=256)
+def _hints(catalog: Catalog, lang: str | None, node: str) -> str:
+    """What the caller may say at a prompt, for Twilio's speech recognition in the Gather's language, within Twilio's
+    limits: at the language menu the languages' names written in that language's letters (both ways families write
+    them: español, espanol); at a menu that language's own words as it writes them, accents and letters kept (a
+    spelling without its accents gives way to the one with them: škola, not skola)."""
+    listening = catalog.language(lang)
+    if node == LANGUAGES:
+        letters = scripts(listening.name)
+        words = [w for language in catalog.offered("voice") for w in (language.name,) + language.names + language.heard
+                 if scripts(w) <= letters and not any(ch.isdigit() for ch in w)]   # 3arabi is typed, not said
+        return _within_limits(words)
+    if node not in catalog.nodes:
+        return ""
+    menu = catalog.nodes[node] if catalog.nodes[node].options else catalog.nodes[MAIN]
+    table = catalog.messages.get(listening.code, {})
+    words = [w.strip().lower() for opt in menu.options for w in table.get(f"{opt.goto}.words", "").split(",")]
+    spellings: dict[str, int] = {}
+    for word in dict.fromkeys(words):
+        spellings[bare(word)] = spellings.get(bare(word), 0) + 1
+    return _within_limits([w for w in words if not (spellings[bare(w)] > 1 and w == bare(w))])
+
+
+def _within_limits(words: list[str]) -> str:
+    """Twilio's hints attribute: distinct entries, lower case, at most HINTS_MAX_ENTRIES of HINT_MAX_CHARS each."""
+    phrases = [w for w in dict.fromkeys(w.strip().lower() for w in words) if w and len(w) <= HINT_MAX_CHARS]
     return ", ".join(phrases[:HINTS_MAX_ENTRIES])
 
 
@@ -146,7 +165,7 @@ def render(catalog: Catalog, turn: Turn, opens: dt.datetime | None = None,
         return response
     # Speech only where Twilio recognizes the language (or a close one); before a choice, the first language's.
     heard = catalog.language(turn.state.lang).speech
-    speech = {"language": heard, "hints": _hints(catalog, turn.state)} if heard else {}
+    speech = {"language": heard, "hints": _hints(catalog, turn.state.lang, turn.state.node)} if heard else {}
     gather = Gather(input="dtmf speech" if heard else "dtmf", action=_step_url(turn.state), method="POST",
                     num_digits=1, timeout=GATHER_TIMEOUT, action_on_empty_result=True, **speech)
     for part, english in said:
@@ -161,12 +180,32 @@ def document(catalog: Catalog, turn: Turn, opens: dt.datetime | None = None, cal
     return str(render(catalog, turn, opens, caller_id))
 
 
-def forward(number: str, caller_id: str | None) -> VoiceResponse:
-    """During open hours: ring the Welcome Center, and come back to the menu if nobody answers. The caller ID is
-    the hotline's own number from the configuration (HOTLINE_PHONE_NUMBER), never a field of the request."""
+def forward(number: str, caller_id: str | None, timeout: int = FORWARD_TIMEOUT) -> VoiceResponse:
+    """During open hours: ring the Welcome Center with a whisper for whoever answers (see whisper()), and come back
+    to the menu unless a person took the call. The caller ID is the hotline's own number from the configuration
+    (HOTLINE_PHONE_NUMBER), never a field of the request."""
     response = VoiceResponse()
-    response.dial(number, caller_id=caller_id, timeout=FORWARD_TIMEOUT, action=FORWARDED_URL, method="POST")
+    dial = response.dial(caller_id=caller_id, timeout=timeout, action=FORWARDED_URL, method="POST")
+    dial.number(number, url=WHISPER_URL, method="POST")
     return response
+
+
+def whisper(catalog: Catalog) -> VoiceResponse:
+    """What the Welcome Center's phone hears once it answers a forwarded call, before the caller is connected: that a
+    family is calling the hotline and which key takes the call, in English and Spanish. A person presses it; a
+    voicemail or an auto-attendant never does, so its leg ends here and the caller gets the hotline menu."""
+    response = VoiceResponse()
+    gather = Gather(input="dtmf", num_digits=1, timeout=GATHER_TIMEOUT, action=WHISPER_KEY_URL, method="POST")
+    for code in (c for c in STAFF_LANGUAGES if catalog.has_language(c)):
+        _say(gather, catalog, Part(fill(catalog, code, "voice", "whisper"), code, "body", "whisper"))
+    response.append(gather)
+    response.hangup()
+    return response
+
+
+def connect_staff() -> VoiceResponse:
+    """Staff pressed the whisper's key: nothing more on their leg, so Twilio connects them with the caller."""
+    return VoiceResponse()
 
 
 def hang_up() -> VoiceResponse:

@@ -6,6 +6,7 @@ what callers will now hear before committing it.
 """
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,11 @@ from tests.twilio_client import Call
 
 FOLDER = Path(__file__).parent / "conversations"
 FILES = sorted(FOLDER.glob("*.yaml"))
-ACTIONS = ("send", "call", "press", "say", "wait", "after_dial")
+# A turn's action, and what it carries: say with Twilio's confidence (0.9 unless given); on the Welcome Center's leg of
+# a forwarded call, answered (its phone picks up), staff_press (a key there), dial_ends (with bridged, Twilio's
+# DialBridged).
+ACTIONS = ("send", "call", "press", "say", "confidence", "wait", "after_dial", "answered", "staff_press", "dial_ends",
+           "bridged")
 
 
 def _yaml() -> YAML:
@@ -45,9 +50,15 @@ def _voice_turn(call: Call, turn: dict) -> dict:
     elif "press" in turn:
         reply = call.press(str(turn["press"]))
     elif "say" in turn:
-        reply = call.say(turn["say"])
+        reply = call.say(turn["say"], str(turn.get("confidence", "0.9")))
     elif "after_dial" in turn:
         reply = call.follow()
+    elif "answered" in turn:
+        reply = call.answered()
+    elif "staff_press" in turn:
+        reply = call.staff_press(str(turn["staff_press"]))
+    elif "dial_ends" in turn:
+        reply = call.dial_ends(turn["dial_ends"], bool(turn.get("bridged")))
     else:
         reply = call.wait()
     assert reply.status == 200
@@ -55,9 +66,13 @@ def _voice_turn(call: Call, turn: dict) -> dict:
     heard = [_readable(line) for line in reply.heard]
     gather = reply.gather
     listens = "" if gather is None else " ".join(filter(None, [gather.get("input"), gather.get("language")]))
-    then = "hangup" if reply.hangup else f"gather {listens}".strip() if gather is not None else \
-        "dial " + reply.root.find("Dial").text.strip() \
-        if reply.root.find("Dial") is not None else "end"
+    if gather is not None:   # a Gather, and what follows when no key comes (on the whisper: hang up that leg)
+        then = f"gather {listens}".strip() + (", no key: hangup" if reply.hangup else "")
+    elif reply.hangup:
+        then = "hangup"
+    else:
+        dial = reply.root.find("Dial")
+        then = "dial " + "".join(dial.itertext()).strip() if dial is not None else "end"
     return {"hear": _literal("\n".join(heard)), "then": then}
 
 
@@ -96,9 +111,11 @@ def run(twilio, script: dict) -> list[dict]:
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
-def test_conversation(path, twilio, request):
+def test_conversation(path, twilio, request, now):
     yaml = _yaml()
     script = yaml.load(path.read_text(encoding="utf-8"))
+    if script.get("at"):   # a time of the Welcome Center's week (default: a Saturday night, after hours)
+        now.value = dt.datetime.fromisoformat(str(script["at"])).replace(tzinfo=now.value.tzinfo)
     played = run(twilio, script)
     if request.config.getoption("--update-golden"):
         for turn, result in zip(script["turns"], played):

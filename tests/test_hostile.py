@@ -10,9 +10,11 @@ from tests.twilio_client import TwilioClient
 
 ANY_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=400)
 FIELDS = st.dictionaries(st.sampled_from(["From", "To", "Body", "Digits", "SpeechResult", "NumMedia", "CallSid",
-                                          "DialCallStatus", "Confidence"]) | st.text(min_size=1, max_size=20),
+                                          "DialCallStatus", "Confidence", "ParentCallSid", "DialBridged"])
+                         | st.text(min_size=1, max_size=20),
                          ANY_TEXT, max_size=8)
-ROUTES = st.sampled_from(["/sms", "/voice", "/voice/step", "/voice/forwarded", "/voice/step?s=%7B%7D",
+ROUTES = st.sampled_from(["/sms", "/voice", "/voice/step", "/voice/forwarded", "/voice/whisper", "/voice/whisper/key",
+                          "/voice/step?s=%7B%7D",
                           "/voice/step?s=" + "%7B%22channel%22%3A%22voice%22%2C%22node%22%3A%22legal%22%2C%22version%22%3A1%7D",
                           "/voice/step?s=garbage&back=1"])
 CALLERS = st.integers(min_value=0, max_value=9999).map(lambda n: f"+1203555{n:04d}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from hotline.content import load
+from hotline.content.catalog import wanted
 from hotline.engine import LANGUAGES, Screen, State, Turn
 from hotline.rtl import MARKS
 from hotline.segments import clean
@@ -23,7 +24,7 @@ def test_the_twelve_launch_languages_are_served():
 
 @pytest.mark.parametrize("code", LAUNCH[1:])
 def test_every_message_id_is_translated(code):
-    english = {mid for mid in CATALOG.messages["en"] if not mid.endswith(".words")}
+    english = {mid for mid in CATALOG.messages["en"] if not mid.endswith(".words") and wanted(code, mid)}
     missing = english - set(CATALOG.messages[code])
     assert not missing, f"{code} lacks {sorted(missing)}"
 

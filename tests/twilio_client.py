@@ -137,6 +137,9 @@ class Call:
     log: list[Reply] = field(default_factory=list)
     sid: str = field(default_factory=lambda: sid("CA"))
     verified: bool = False   # the carrier attested the caller ID (Twilio's StirVerstat TN-Validation-Passed-A)
+    dial: ET.Element | None = None    # the <Dial> of a forwarded call
+    leg: str = ""                     # the CallSid of the leg it rang (a child call of this one)
+    whisper: Reply | None = None      # the last TwiML that leg got
 
     def start(self) -> Reply:
         stir = {"StirVerstat": "TN-Validation-Passed-A"} if self.verified else {}
@@ -144,15 +147,51 @@ class Call:
         self.log.append(self.last)
         return self.last
 
-    def act(self, digits: str | None = None, speech: str | None = None) -> Reply:
+    def act(self, digits: str | None = None, speech: str | None = None, confidence: str | None = "0.9") -> Reply:
+        """Answer the Gather: Digits for keys, SpeechResult with its Confidence for words (None: Twilio sent none)."""
         gather = self.last.gather
         assert gather is not None, "the call has no Gather to answer"
         params = call_params(self.number, self.sid, CallStatus="in-progress")
         if digits is not None:
             params["Digits"] = digits
         if speech is not None:
-            params.update(SpeechResult=speech, Confidence="0.9")
+            params.update(SpeechResult=speech, **({"Confidence": confidence} if confidence is not None else {}))
         self.last = self.twilio.post(gather.get("action"), params)
+        self.log.append(self.last)
+        return self.last
+
+    def _leg(self, **extra: str) -> dict[str, str]:
+        """What Twilio posts on the leg a <Dial><Number> rang: a call of its own (outbound-dial) from the Dial's
+        callerId to the number, whose ParentCallSid is the caller's call."""
+        number = self.dial.find("Number")
+        return call_params(self.dial.get("callerId"), self.leg, to=number.text.strip(), Direction="outbound-dial",
+                           CallStatus="in-progress", ParentCallSid=self.sid, **extra)
+
+    def answered(self) -> Reply:
+        """The forwarded-to phone answers (a person, a voicemail or an auto-attendant alike): Twilio requests the
+        <Number url> for that leg before connecting anyone."""
+        self.dial = self.last.root.find("Dial")
+        assert self.dial is not None and self.dial.find("Number") is not None, "the call rings no <Number>"
+        self.leg = sid("CA")
+        self.whisper = self.twilio.post(self.dial.find("Number").get("url"), self._leg())
+        return self.whisper
+
+    def staff_press(self, digits: str) -> Reply:
+        """Someone on the answering leg presses a key during the whisper's Gather."""
+        gather = self.whisper.gather
+        assert gather is not None, "the whisper has no Gather"
+        self.whisper = self.twilio.post(gather.get("action"), self._leg(Digits=digits))
+        return self.whisper
+
+    def dial_ends(self, status: str, bridged: bool, seconds: int = 0) -> Reply:
+        """The <Dial> is over (the leg hung up, or never answered): Twilio requests its action on the caller's call
+        with DialCallStatus, DialCallSid, DialCallDuration and DialBridged (whether the two were connected)."""
+        self.dial = self.dial if self.dial is not None else self.last.root.find("Dial")
+        self.leg = self.leg or sid("CA")
+        stir = {"StirVerstat": "TN-Validation-Passed-A"} if self.verified else {}
+        params = call_params(self.number, self.sid, CallStatus="in-progress", DialCallStatus=status,
+                             DialCallSid=self.leg, DialCallDuration=str(seconds), DialBridged=str(bridged).lower(), **stir)
+        self.last = self.twilio.post(self.dial.get("action"), params)
         self.log.append(self.last)
         return self.last
 
@@ -167,8 +206,8 @@ class Call:
     def press(self, digits: str) -> Reply:
         return self.act(digits=digits)
 
-    def say(self, words: str) -> Reply:
-        return self.act(speech=words)
+    def say(self, words: str, confidence: str | None = "0.9") -> Reply:
+        return self.act(speech=words, confidence=confidence)
 
     def wait(self) -> Reply:
         return self.act()

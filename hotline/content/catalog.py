@@ -13,7 +13,16 @@ log = logging.getLogger(__name__)
 
 Channel = Literal["sms", "voice"]
 SOURCE_LANGUAGE = "en"
+CONFIDENCE = 0.5   # the least Confidence Twilio's speech recognition must report for what a caller said to be acted on
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+STAFF_LANGUAGES = ("en", "es")          # what the Welcome Center's staff hear the hotline in
+STAFF_MESSAGES = frozenset({"whisper.voice"})   # heard by staff, not families: in STAFF_LANGUAGES only
+
+
+def wanted(code: str, msg_id: str) -> bool:
+    """Whether a translation into this language should have this message: every one but those only the Welcome
+    Center's staff hear, which are in the staff's languages only."""
+    return msg_id not in STAFF_MESSAGES or code in STAFF_LANGUAGES
 
 
 def number_words(value: str) -> list[tuple[str, ...]]:
@@ -46,6 +55,8 @@ class Language:
     words: tuple[str, ...] = () # common words this language owns among those families write
     locale: str | None = None   # the CLDR locale for dates and times, when it is not the code
     names: tuple[str, ...] = () # what families call the language (ESPAÑOL, espanol, Spanish): naming it chooses it
+    heard: tuple[str, ...] = () # on a call's language menu, what its speech recognition writes for the name (CREOLE)
+    confidence: float = CONFIDENCE   # speech Twilio is less sure of is not acted on: the caller is asked for a key
 
     @property
     def choosing(self) -> tuple[str, ...]:

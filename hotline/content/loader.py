@@ -9,13 +9,14 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from hotline.content import rules
-from hotline.content.catalog import SOURCE_LANGUAGE, Catalog, Language, Node, Option, Resource, Voice
+from hotline.content.catalog import CONFIDENCE, SOURCE_LANGUAGE, Catalog, Language, Node, Option, Resource, Voice
 from hotline.content.problems import Problem, errors
 from hotline.engine_constants import CALLBACK_DIGIT, ERASE_DIGIT, TEXT_ME_DIGIT
 from hotline.schedule import parse_schedule
 
 LANGUAGE_FIELDS = {"code", "name", "names", "keywords", "detect", "voice", "speech", "sms_fold_accents", "locale",
-                   "letters", "words"}
+                   "letters", "words", "heard", "confidence"}
+LANGUAGES_FIELDS = {"languages", "confidence"}
 VOICE_FIELDS = {"say", "name", "espeak"}
 NODE_FIELDS = {"options", "resources", "connect", "key"}
 OPTION_FIELDS = {"digit", "goto", "words"}
@@ -101,8 +102,22 @@ def _words(value: Any) -> tuple[str, ...]:
     return tuple(str(w).strip() for w in value if str(w).strip())
 
 
+def _confidence(src: Source, container: dict, default: float) -> float:
+    """A confidence: field (the least Confidence Twilio's speech recognition must report), or the default."""
+    value = container.get("confidence")
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        src.error(container, "bad-value", f"confidence: '{value}' should be a number from 0 to 1 (0.5: speech Twilio "
+                  "is less than half sure of is not acted on, and the caller is asked to press a key)", "confidence")
+        return default
+    return float(value)
+
+
 def _languages(src: Source, root: Path) -> list[Language]:
     data = src.mapping("a list under 'languages:'")
+    src.unknown_fields(data, LANGUAGES_FIELDS, "languages.yaml")
+    everyone = _confidence(src, data, CONFIDENCE)
     items = data.get("languages")
     if not isinstance(items, list) or not items:
         if data:
@@ -144,7 +159,8 @@ def _languages(src: Source, root: Path) -> list[Language]:
             detect=tuple(d.upper() for d in detect if rules.detectable(d)), voice=voice, speech=speech,
             fold_accents=bool(item.get("sms_fold_accents")), spoken=spoken, espeak=espeak,
             locale=str(item["locale"]) if item.get("locale") else None,
-            letters=str(item.get("letters") or ""), words=_words(item.get("words"))))
+            letters=str(item.get("letters") or ""), words=_words(item.get("words")), heard=_words(item.get("heard")),
+            confidence=_confidence(src, item, everyone)))
     return found
 
 
@@ -276,6 +292,7 @@ def load(root: Path, keep_errors: bool = False,
     rules.check_voices(sources["prompts/languages.yaml"], root, languages)
     rules.check_keywords(sources["prompts/languages.yaml"], languages)
     rules.check_meanings(sources["prompts/languages.yaml"], sources, languages, messages, nodes)
+    rules.check_hints(sources, languages, messages, nodes)
     schedule = parse_schedule(sources["prompts/schedule.yaml"], resources)
     audio = rules.audio_files(root, languages)
     stamps = "".join(f"{code}/{name}:{stamp}\n" for code, files in audio.items() for name, stamp in files.items())

@@ -10,8 +10,8 @@ import lingua
 import phonenumbers
 
 from hotline import twilio_lists
-from hotline.content.catalog import PLACEHOLDER, SOURCE_LANGUAGE, Language, Node, Resource, Voice, number_words
-from hotline.text import normalize
+from hotline.content.catalog import PLACEHOLDER, SOURCE_LANGUAGE, Language, Node, Resource, Voice, number_words, wanted
+from hotline.text import ARABIC_KEYBOARD, normalize, scripts
 
 if TYPE_CHECKING:
     from hotline.content.loader import Source
@@ -28,7 +28,11 @@ REQUIRED = (
     "callback.withheld.voice", "textme.offer.voice", "textme.sent.voice", "textme.again.voice",
     "textme.failed.voice", "textme.optout.voice", "textme.self.voice", "textme.busy.voice",
     "erase.bytext.voice", "callback.unverified.voice", "help", "stopped", "optin", "textme.from", "textme.stop",
+    "unsure.voice", "whisper.voice",
 )
+# The Arabic alphabet as Arabic writes it (hamza to yeh, U+0621-U+064A). Persian, Dari and Pashto write more letters of
+# Unicode's Arabic block after it (ی ک پ چ ژ گ, Pashto's ټ ډ ړ ...), and ی and ک where Arabic writes ي ى and ك.
+ARABIC_ALPHABET = (0x0621, 0x064A)
 WEEKDAY_IDS = {f"weekday.{day}" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}   # a translation's own
 PARAMETERS_BY_ID = {"closed.voice": {"day", "time"}}
 PARAMETERS = {"digit", "label", "name", "phone"}
@@ -112,7 +116,8 @@ def check_translation(src: "Source", code: str, messages: dict[str, dict[str, st
     english, table = messages[SOURCE_LANGUAGE], messages[code]
     _check_meta(src)
     for mid in english:
-        if mid not in table and not mid.endswith(".words") and mid not in ("keyword.stop", "keyword.start", "keyword.help", "keyword.forget", "keyword.numbers"):
+        if mid not in table and not mid.endswith(".words") and wanted(code, mid) and mid not in (
+                "keyword.stop", "keyword.start", "keyword.help", "keyword.forget", "keyword.numbers"):
             src.warn(None, "missing-translation", f"{mid}: not translated yet; callers get the English text")
     for mid, text in table.items():
         if (mid.startswith("name.") and mid.split(".")[1] in resources) or mid in WEEKDAY_IDS:
@@ -180,7 +185,7 @@ def check_keywords(src: "Source", languages: list[Language]) -> None:
     """No name or keyword chooses two languages, and no word marks two (a word both use marks neither)."""
     owner: dict[str, str] = {}
     for lang in languages:
-        for word in lang.choosing:
+        for word in lang.choosing + lang.heard:
             key = normalize(word)
             if owner.get(key, lang.code) != lang.code:
                 src.error(None, "duplicate-keyword",
@@ -194,6 +199,46 @@ def check_keywords(src: "Source", languages: list[Language]) -> None:
                 src.error(None, "shared-word", f"words: '{word}' of '{lang.code}' is also a word of "
                           f"'{marks[key]}': a word two languages use tells neither; remove it from both")
             marks.setdefault(key, lang.code)
+
+
+def check_hints(sources: dict, languages: list[Language], messages: dict[str, dict[str, str]],
+                nodes: dict[str, Node]) -> None:
+    """Every word a call's speech recognition is given as a hint (a menu option's words, in each language callers may
+    speak) is written in that language's own letters: those of its name (Arabic in Arabic letters, Bosnian in Latin
+    letters), none that another language's letters: field keeps for itself, in Arabic only the Arabic alphabet (not
+    Persian's ی ک پ چ ژ گ), in Dari or Pashto not the Arabic keyboard's ي ى ك. A hint in other letters is one the
+    recognizer cannot write, and makes it worse, not better."""
+    words = sorted({f"{opt.goto}.words" for node in nodes.values() for opt in node.options})
+    for lang in (lang for lang in languages if lang.speech):
+        rel = "prompts/en.yaml" if lang.code == SOURCE_LANGUAGE else f"translations/{lang.code}.yaml"
+        src, table = sources.get(rel), messages.get(lang.code, {})
+        if src is None or src.data is None:
+            continue
+        own, arabic = scripts(lang.name), lang.code == "ar"
+        others = {ch: other.code for other in languages if other.code != lang.code for ch in other.letters}
+        for mid in (mid for mid in words if mid in table):
+            for word in (w.strip() for w in table[mid].split(",") if w.strip()):
+                why = _foreign(word, lang, own, arabic, others)
+                if why:
+                    src.error(src.data, "hint-letters", f"{mid}: '{word}' {why}: callers are heard in {lang.speech}, "
+                              f"and Twilio's speech recognition gets this word as a hint; write it as {lang.name} "
+                              f"writes it, or leave it out (texts still match the English words)", mid)
+
+
+def _foreign(word: str, lang: Language, own: set[str], arabic: bool, others: dict[str, str]) -> str:
+    """Why a word is not written in a language's own letters ('' when it is)."""
+    written = scripts(word)
+    if not written <= own:
+        return (f"is in {' and '.join(sorted(s.title() for s in written - own))} letters, and {lang.name} is written in "
+                f"{' and '.join(sorted(s.title() for s in own))} letters")
+    for ch in word:
+        if ch in others:
+            return f"has '{ch}', a letter only '{others[ch]}' uses"
+        if arabic and scripts(ch) == {"ARABIC"} and not ARABIC_ALPHABET[0] <= ord(ch) <= ARABIC_ALPHABET[1]:
+            return f"has '{ch}', a letter Persian, Dari or Pashto write and Arabic does not"
+        if not arabic and ch in ARABIC_KEYBOARD:
+            return f"has '{ch}', the Arabic keyboard's letter, where {lang.name} writes '{ARABIC_KEYBOARD[ch]}'"
+    return ""
 
 
 def _meanings(code: str, table: dict[str, str], nodes: dict[str, Node]) -> dict[str, str]:

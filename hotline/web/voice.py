@@ -1,4 +1,4 @@
-"""POST /voice and what follows under /voice/: the incoming call, Gather actions, forwarding."""
+"""POST /voice and what follows under /voice/: the incoming call, Gather actions, forwarding with a whisper."""
 from __future__ import annotations
 
 from functools import partial
@@ -6,7 +6,7 @@ from functools import partial
 from flask import Blueprint, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from hotline import budgets, callers, carrier, texting, voice
+from hotline import budgets, callers, carrier, screening, texting, voice
 from hotline.engine import TEXT_ME, TEXT_OUTCOMES, Turn, texted
 from hotline.sessions import DOWN, LANGUAGE_TTL, SESSION_TTL, Changes, record
 from hotline.stats import counts_for
@@ -15,7 +15,6 @@ from hotline.web.twilio import protect, status_url, twiml
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 protect(bp, voice.fallback)
-ANSWERED = {"completed", "answered"}
 
 
 def _hours(now):
@@ -58,7 +57,8 @@ def call(number: str, now=None, call_sid: str = "", attested: bool = False, text
     if is_open and app.catalog.schedule.forward_to:
         note(outcome="forwarded")
         app.store.commit(who, Changes(counts=counts_for("voice", None, outcomes=["forwarded"])), day=day)
-        return str(voice.forward(app.catalog.schedule.forward_to, _caller_id()))
+        schedule = app.catalog.schedule
+        return str(voice.forward(schedule.forward_to, _caller_id(), schedule.forward_timeout))
     turn = voice.start(app.catalog, None if withheld else loaded.lang, after_hours=not is_open,
                        attested=attested and not withheld, withheld=withheld,
                        texting=app.texter is not None if texting_on is None else texting_on)
@@ -100,11 +100,38 @@ def not_answered(number: str, attested: bool = False, call_sid: str = "") -> str
 
 @bp.post("/forwarded")
 def forwarded():
-    """After ringing the Welcome Center: done if answered, else the hotline menu."""
-    if request.form.get("DialCallStatus") in ANSWERED:
+    """After ringing the Welcome Center: done if a person took the call (pressed the whisper's key), else the hotline
+    menu at once. Not DialCallStatus: it says 'completed' for a voicemail too. Twilio's DialBridged stands in only
+    when Redis cannot say (only a key press connects the two)."""
+    app, form = hotline(), request.form
+    taken = screening.taken(app.store, form.get("CallSid", ""))
+    if taken or (taken is None and carrier.bridged(form)):
+        note(outcome="taken by staff")
+        who, _ = _caller(form.get("From", ""), form.get("CallSid", ""))
+        app.store.commit(who, Changes(counts=counts_for("voice", None, outcomes=["taken by staff"], new=False)),
+                         day=app.today())
         return twiml(voice.hang_up())
-    form = request.form
     return twiml(not_answered(form.get("From", ""), carrier.attested(form.get("StirVerstat")), form.get("CallSid", "")))
+
+
+@bp.post("/whisper")
+def whisper():
+    """The Welcome Center answered a forwarded call: before the family is connected, whoever answered hears who calls
+    and which key takes the call."""
+    note(outcome="whisper")
+    return twiml(voice.whisper(hotline().catalog))
+
+
+@bp.post("/whisper/key")
+def whisper_key():
+    """A key on the Welcome Center's leg: a person took the call. Recorded for the caller's call (ParentCallSid),
+    then nothing more on this leg, so Twilio connects the two."""
+    form = request.form
+    if not form.get("Digits", "").strip():
+        return twiml(voice.hang_up())
+    stored = screening.mark_taken(hotline().store, form.get("ParentCallSid", ""))
+    note(outcome="key pressed", stored=stored)
+    return twiml(voice.connect_staff())
 
 
 def _text_numbers(number: str, who: str, turn: Turn, loaded, send, changes: Changes, call_sid: str, now,
@@ -129,16 +156,18 @@ def _text_numbers(number: str, who: str, turn: Turn, loaded, send, changes: Chan
 
 
 def prompt(number: str, args, digits: str | None, speech: str | None, now=None, call_sid: str = "",
-           send: texting.Send | None = None) -> str:
+           send: texting.Send | None = None, confidence: float | None = None) -> str:
     """What the caller pressed or said at a prompt, written, counted and noted (webhook and simulator). send:
-    how a caller's text goes (default: Twilio's REST API; the simulator shows it instead)."""
+    how a caller's text goes (default: Twilio's REST API; the simulator shows it instead); confidence: Twilio's
+    for speech (None: none given, as from the simulator's typed words)."""
     app = hotline()
     now = now or current_app.config["HOTLINE_CLOCK"]()
     day, (who, _) = app.today(), _caller(number, call_sid)
     retry = app.store.retry_field("voice", call_sid, args.get("s", ""), args.get("back", ""), digits or "",
                                   speech or "") if call_sid else ""
     loaded = app.store.load(who, "voice", limit=False, retry=retry) if retry else None
-    turn = voice.resume(app.catalog, args.get("s"), digits, speech, returning=args.get("back") == "1")
+    turn = voice.resume(app.catalog, args.get("s"), digits, speech, returning=args.get("back") == "1",
+                        confidence=confidence)
     _, opens = _hours(now) if turn.state.after_hours else (False, None)
     texts = turn.screens[-1].node == TEXT_ME
     if loaded is not None and loaded.replay is not None:   # Twilio asked again: the same answer, done once
@@ -178,4 +207,4 @@ def step():
     """Answer what the caller pressed or said at a prompt."""
     form = request.form
     return twiml(prompt(form.get("From", ""), request.args, form.get("Digits"), form.get("SpeechResult"),
-                        call_sid=form.get("CallSid", "")))
+                        call_sid=form.get("CallSid", ""), confidence=carrier.speech_confidence(form)))
