@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from hotline.content.loader import Source
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+HORIZON = 60        # days ahead the next opening is looked for (a summer closure ends within it)
+LONG_CLOSURE = 3    # working days closed in a row, at least, for a closure to be announced a week before
 SCHEDULE_FIELDS = {"timezone", "forward_to", "forward_timeout", "hours", "calendars", "holidays", "closures"}
 FORWARD_TIMEOUT = 25          # seconds the Welcome Center rings before the caller gets the hotline menu
 DIAL_TIMEOUTS = (5, 600)      # what Twilio's <Dial timeout> accepts, in seconds (its <Dial> page)
@@ -85,9 +87,9 @@ class Schedule:
         return span[0] <= local.time().replace(tzinfo=None) < span[1]
 
     def next_open(self, now: dt.datetime) -> dt.datetime | None:
-        """The next moment the Welcome Center opens (local time), within two weeks."""
+        """The next moment the Welcome Center opens (local time), within HORIZON days (a long closure included)."""
         local = now.astimezone(self.timezone)
-        for ahead in range(15):
+        for ahead in range(HORIZON):
             date = local.date() + dt.timedelta(days=ahead)
             span = self.hours[date.weekday()]
             if span is None or self.closed_day(date):
@@ -96,6 +98,40 @@ class Schedule:
             if opens > local:
                 return opens
         return None
+
+    def closure_ahead(self, today: dt.date) -> tuple[dt.date, dt.date] | None:
+        """The first and last day of a closure that begins within a week after today: days the Welcome Center
+        would be open but for holidays or closures, at least LONG_CLOSURE of them, with nothing but days it is
+        always closed (a weekend) between them."""
+        for ahead in range(1, 8):
+            start = today + dt.timedelta(days=ahead)
+            if not (self.hours[start.weekday()] and self.closed_day(start)):
+                continue
+            day, last, closed = start, start, 0
+            while day - start < dt.timedelta(days=HORIZON) and (self.closed_day(day) or not self.hours[day.weekday()]):
+                if self.hours[day.weekday()]:
+                    closed, last = closed + 1, day
+                day += dt.timedelta(days=1)
+            if closed >= LONG_CLOSURE:
+                return start, last
+        return None
+
+    def opening(self, now: dt.datetime) -> "Opening | None":
+        """What an after-hours caller is told of the next opening (None when none is in sight)."""
+        opens = self.next_open(now)
+        if opens is None:
+            return None
+        today = now.astimezone(self.timezone).date()
+        return Opening(opens, (opens.date() - today).days > 6, self.closure_ahead(today))
+
+
+@dataclass(frozen=True)
+class Opening:
+    """When the Welcome Center opens next, as an after-hours caller hears it."""
+
+    at: dt.datetime
+    far: bool = False                                  # more than a week away: said with its date, not a weekday alone
+    closure: tuple[dt.date, dt.date] | None = None     # a long closure beginning within a week: announced
 
 
 def _closed_days(src: "Source", data: dict, key: str) -> list[ClosedDay]:

@@ -6,7 +6,6 @@ Languages Twilio cannot speak are played from audio files (see hotline.audio).
 """
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from dataclasses import replace
 from urllib.parse import urlencode
@@ -21,7 +20,8 @@ from hotline.render import Part, fill, parts
 from hotline.schedule import FORWARD_TIMEOUT
 from hotline.text import bare, normalize, scripts
 from hotline.twilio_lists import HINT_MAX_CHARS, HINTS_MAX_ENTRIES
-from hotline.when import opening_words
+from hotline.schedule import Opening
+from hotline.when import closure_words, opening_words
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +89,10 @@ def _say(container, catalog: Catalog, part: Part, english: Part | None = None) -
         _say(container, catalog, english)
 
 
-def _spoken(catalog: Catalog, turn: Turn, opens: dt.datetime | None) -> list[tuple[Part, Part | None]]:
-    """What a turn says, each part with its English twin for when a language lacks audio."""
+def _spoken(catalog: Catalog, turn: Turn, opens: Opening | None) -> list[tuple[Part, Part | None]]:
+    """What a turn says, each part with its English twin for when a language lacks audio. A date (a reopening more
+    than a week away, a long closure ahead) is said only in a language Twilio speaks: audio files cannot hold every
+    date, and a date is never worth an English prompt."""
     codes = [turn.state.lang] if turn.state.lang else [lang.code for lang in catalog.offered("voice")[:2]]
     said: list[tuple[Part, Part | None]] = []
     if turn.state.turns == 1:
@@ -101,12 +103,17 @@ def _spoken(catalog: Catalog, turn: Turn, opens: dt.datetime | None) -> list[tup
         flags = {"after_hours": turn.state.after_hours, "withheld": turn.state.withheld, "texting": turn.state.texting,
                  "verified": turn.state.verified}
         for code in (codes if turn.end or screen.node != LANGUAGES else codes[:1]):
-            words = opening_words(catalog, code, opens) if opens else {}
-            mine = parts(catalog, code, "voice", screen, **flags, **words)
+            dated = opens is not None and catalog.language(code).voice is not None
+            words = opening_words(catalog, code, opens.at, far=opens.far and dated) if opens else {}
+            shown = screen
+            if dated and opens.closure and "closed" in screen.notices:   # a long closure ahead: said first
+                shown = replace(screen, notices=("closure",) + screen.notices)
+                words |= closure_words(catalog, code, opens.closure)
+            mine = parts(catalog, code, "voice", shown, **flags, **words)
             english: list = [None] * len(mine)
             if catalog.language(code).voice is None:   # only needed where a prompt might lack audio
                 twins = parts(catalog, "en", "voice", screen, **flags,
-                              **(opening_words(catalog, "en", opens) if opens else {}))
+                              **(opening_words(catalog, "en", opens.at) if opens else {}))
                 english = twins if len(twins) == len(mine) else english
             said += list(zip(mine, english))
     return said
@@ -145,7 +152,7 @@ def _step_url(state: State, **extra: str) -> str:
     return f"{STEP_URL}?{urlencode({'s': state.to_json(), **extra})}"
 
 
-def render(catalog: Catalog, turn: Turn, opens: dt.datetime | None = None,
+def render(catalog: Catalog, turn: Turn, opens: Opening | None = None,
            caller_id: str | None = None) -> VoiceResponse:
     """Spoken TwiML for a turn: prompts inside a Gather whose action carries the new state. caller_id is the
     hotline's own number, shown to an organization a caller is connected to (else Twilio's default)."""
@@ -175,7 +182,7 @@ def render(catalog: Catalog, turn: Turn, opens: dt.datetime | None = None,
 
 
 @per_catalog(maxsize=1024)
-def document(catalog: Catalog, turn: Turn, opens: dt.datetime | None = None, caller_id: str | None = None) -> str:
+def document(catalog: Catalog, turn: Turn, opens: Opening | None = None, caller_id: str | None = None) -> str:
     """render() as the text Twilio gets, made once per content, turn and opening time (calls repeat them)."""
     return str(render(catalog, turn, opens, caller_id))
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_skeleton, format_time
 
 from hotline.content.catalog import Catalog
 
@@ -46,10 +46,23 @@ def swahili_time(moment: dt.datetime) -> str:
     return f"{words} {part}"
 
 
-def opening_words(catalog: Catalog, code: str, opens: dt.datetime) -> dict[str, str]:
-    """{day} and {time} of an opening, e.g. Monday / 8:00 AM, in the caller's language."""
+def date_words(catalog: Catalog, code: str, date: dt.date) -> str:
+    """A day of the year as the language writes it after "from" or "on": 24 December, 24 de diciembre, 12月24日."""
+    return format_skeleton("MMMMd", date, locale=locale_of(catalog, code))
+
+
+def opening_words(catalog: Catalog, code: str, opens: dt.datetime, far: bool = False) -> dict[str, str]:
+    """{day} and {time} of an opening, e.g. Monday / 8:00 AM, in the caller's language; with far (more than a
+    week away), the day with its date: Monday, 4 January."""
     locale = locale_of(catalog, code)
     own = catalog.messages.get(code, {}).get(f"weekday.{WEEKDAYS[opens.weekday()]}")   # never English's
     day = own or format_date(opens, "EEEE", locale=locale)
+    if far:
+        day = f"{day} {date_words(catalog, code, opens)}" if own else f"{day}, {date_words(catalog, code, opens)}"
     time = swahili_time(opens) if locale.split("_")[0] == "sw" else format_time(opens, "short", locale=locale)
     return {"day": day, "time": time}
+
+
+def closure_words(catalog: Catalog, code: str, closure: tuple[dt.date, dt.date]) -> dict[str, str]:
+    """{first} and {last} of a closure, in the caller's language."""
+    return {"first": date_words(catalog, code, closure[0]), "last": date_words(catalog, code, closure[1])}

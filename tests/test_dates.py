@@ -105,3 +105,65 @@ def test_a_wrong_date_says_what_was_written_and_what_is_expected(content_copy, w
     written_at = next(n for n, text in enumerate(lines, start=1) if "Snow day" in text)
     assert line.startswith(f"prompts/schedule.yaml:{written_at}: closures: ")
     assert f"'{written.strip(chr(34))}' is not a date" in line and "2027-01-18" in line and "12-25" in line
+
+
+# --- long closures: told a week before, and a reopening far away said with its date ------------------------------
+
+WINTER_BREAK = 'closures:\n  - { date: 2026-12-21, name: Winter break }\n  - { date: 2026-12-22, name: Winter break }\n' \
+               '  - { date: 2026-12-23, name: Winter break }\n  - { date: 2026-12-24, name: Winter break }\n' \
+               '  - { date: 2026-12-28, name: Winter break }\n  - { date: 2026-12-29, name: Winter break }\n' \
+               '  - { date: 2026-12-30, name: Winter break }\n  - { date: 2026-12-31, name: Winter break }'
+
+
+@pytest.fixture
+def break_app(content_copy, settings, redis_client, make_app):
+    edit(content_copy / "prompts/schedule.yaml", "closures: []", WINTER_BREAK)
+    return TwilioClient(make_app(Settings(**{**settings.__dict__, "content_dir": content_copy})).test_client(), TOKEN)
+
+
+@pytest.mark.parametrize("digit, expected", [
+    ("1", "The Welcome Center will be closed from December 21 to January 1."),
+    ("2", "El Centro de Bienvenida estará cerrado del 21 de diciembre al 1 de enero."),
+    ("5", "سيكون مركز الترحيب مغلقًا من 21 ديسمبر إلى 1 يناير."),
+    ("7", "Centrum Powitalne będzie zamknięte od 21 grudnia do 1 stycznia."),
+])
+def test_a_long_closure_is_announced_the_week_before(break_app, now, digit, expected):
+    now.value = dt.datetime(2026, 12, 15, 19, 0, tzinfo=HARTFORD)     # a Tuesday evening, six days before
+    call = Call(break_app, "+18605550193")
+    call.start()
+    heard = call.press(digit).speech
+    assert expected in heard
+    now.value = dt.datetime(2026, 12, 11, 19, 0, tzinfo=HARTFORD)     # ten days before: not yet
+    call = Call(break_app, "+18605550194")
+    call.start()
+    assert "closed from" not in call.press("1").speech
+
+
+@pytest.mark.parametrize("digit, expected", [
+    ("1", "It opens Monday, January 4 at 8:00"),
+    ("2", "Abre el lunes, 4 de enero a las 8:00"),
+    ("7", "w poniedziałek 4 stycznia o 08:00"),
+])
+def test_during_a_long_closure_the_reopening_is_said_with_its_date(break_app, now, digit, expected):
+    now.value = dt.datetime(2026, 12, 22, 19, 0, tzinfo=HARTFORD)     # in the break: opens in 13 days
+    call = Call(break_app, "+18605550195")
+    call.start()
+    assert expected in call.press(digit).speech.replace("\u202f", " ")
+
+
+def test_an_audio_language_is_told_no_date_and_never_in_english(break_app, now):
+    now.value = dt.datetime(2026, 12, 15, 19, 0, tzinfo=HARTFORD)
+    call = Call(break_app, "+18605550196")
+    call.start()
+    menu = call.press("4")                                             # Kreyòl: heard from audio files
+    assert menu.said == [] and menu.plays and not any("closed from" in p for p in menu.plays)
+
+
+def test_a_short_holiday_is_not_announced_as_a_closure():
+    import datetime as dt2
+
+    from hotline.content import load as load_content
+
+    catalog, _ = load_content(PROJECT_ROOT)
+    assert catalog.schedule.closure_ahead(dt2.date(2026, 11, 23)) is None      # Thanksgiving: one working day
+    assert catalog.schedule.next_open(dt.datetime(2026, 11, 25, 19, 0, tzinfo=HARTFORD)).date() == dt2.date(2026, 11, 27)

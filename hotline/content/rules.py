@@ -34,7 +34,7 @@ REQUIRED = (
 # Unicode's Arabic block after it (ی ک پ چ ژ گ, Pashto's ټ ډ ړ ...), and ی and ک where Arabic writes ي ى and ك.
 ARABIC_ALPHABET = (0x0621, 0x064A)
 WEEKDAY_IDS = {f"weekday.{day}" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}   # a translation's own
-PARAMETERS_BY_ID = {"closed.voice": {"day", "time"}}
+PARAMETERS_BY_ID = {"closed.voice": {"day", "time"}, "closure.voice": {"first", "last"}}
 PARAMETERS = {"digit", "label", "name", "phone"}
 METHODS = {"human", "machine", "draft"}
 META_FIELDS = {"translator", "method", "reviewed", "needs_review", "notes"}

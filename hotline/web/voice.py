@@ -22,7 +22,7 @@ def _hours(now):
     schedule = hotline().catalog.schedule
     if schedule is None:
         return False, None
-    return schedule.is_open(now), schedule.next_open(now)
+    return schedule.is_open(now), schedule.opening(now)
 
 
 def _caller(number: str, call_sid: str) -> tuple[str, bool]:
