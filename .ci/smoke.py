@@ -119,10 +119,10 @@ def web(redis_url: str, log: Path) -> None:
         text = {"MessageSid": "SM" + "1" * 32, "AccountSid": ACCOUNT, "From": "+18605550199", "To": HOTLINE,
                 "Body": "hola, necesito ayuda", "NumMedia": "0"}
         status, body = post(base, "/sms", text)
-        if status != 200 or "<Message>" not in body or "Centro de Bienvenida" not in body:
+        if status != 200 or "<Message" not in body or "Centro de Bienvenida" not in body:
             fail(f"a signed text: {status} {body[:500]}")
         status, body = post(base, "/sms", {**text, "MessageSid": "SM" + "2" * 32, "Body": "STOP"})
-        if status != 200 or "<Message>" in body:
+        if status != 200 or "<Message" in body:
             fail(f"STOP: {status} {body[:300]}")
         status, _ = post(base, "/sms", {**text, "MessageSid": "SM" + "3" * 32, "Body": "hola"})
         unsigned = urllib.request.Request(base + "/sms", data=urlencode(text).encode())

@@ -8,6 +8,7 @@ offered. Texts from short codes and alphanumeric senders (22395, VERIFY) are mac
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 
@@ -17,6 +18,7 @@ WITHHELD = frozenset({"+266696687", "+86282452253", "+7378742833", "+2562533", "
                       "anonymous", "unavailable", "restricted", "blocked", "unknown", "private", ""})
 
 
+@lru_cache(maxsize=4096)   # the same numbers write again and again: parsing one costs more than its whole answer
 def _number(sender: str) -> phonenumbers.PhoneNumber | None:
     """A phone number only as Twilio writes one: E.164 in ASCII digits, exactly as phonenumbers would write it.
     Anything else (other digits, spaces, letters, an extension) could name one phone in many ways, each with a
