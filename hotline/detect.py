@@ -184,9 +184,12 @@ def _lettered(catalog: Catalog, text: Inbound, found: dict[str, float], served: 
     if len(NOT_SERVED_WORDS.intersection(words)) >= 2:
         return None
     hits = _owned(catalog, [word for word in words if script(word) != "LATIN"])   # not "hi" beside Chinese
+    top = max(found, key=found.get, default=None)
+    if hits and sum(hits.values()) == 1 and len(words) >= 3 and top in served and top not in hits \
+            and found[top] >= VETO:   # Arabic "أين" (where) is Dari "این" (this) once folded: one word of a
+        return top                   # sentence the detector reads as surely another served language
     if hits:   # a word of Pashto typed without Pashto letters outweighs the detector's Persian or Urdu
         return _by_words(hits, found, served, veto=False)
-    top = max(found, key=found.get, default=None)
     sure = ONE_WORD if len(words) == 1 else MIN_CONFIDENCE
     return top if top in served and found[top] >= sure else None
 

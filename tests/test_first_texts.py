@@ -106,6 +106,7 @@ def _first_question(code: str) -> str:
     ("هل یمکن للمدرسة ان تعطی معلوماتی للهجرة؟", "ar"),         # Arabic on a Persian keyboard is not Dari
     ("زما زوی مکتب ته نه زی ویره لری", "ps"),                   # Pashto typed without Pashto letters
     ("mar7aba 3andi so2al 3an el madrase", "ar"),               # digits written for Arabic letters
+    ("أين أجد محامي مجاني؟", "ar"),                             # Arabic "where" folds to Dari "this": one word
     ("مجھے مفت وکیل چاہیے", None),                              # Urdu: not Dari
     ("Мне нужен бесплатный адвокат", None),                     # Russian
     ("j'ai besoin d'un avocat gratuit svp", None),              # French
