@@ -22,6 +22,7 @@ from hotline.vocabulary import vocabulary
 MIN_CONFIDENCE = 0.6   # of a served language (its detector languages' confidences added: Bosnian + Croatian)
 ONE_WORD = 0.9         # the same for a text of one word ("سلام" is Arabic, Dari, Pashto and Urdu)
 VETO = 0.9             # a language not served this sure outweighs a single word a served language owns
+PERSIAN_KEYBOARD = frozenset("یکپچژگ")   # letters a Persian or Pashto keyboard types and an Arabic one does not
 MIN_WORD = 4           # letters of the longest word in Latin letters: "Msg" or "ok" says nothing of a language
 SHORT = 3              # words of a text that asks for a language by name ("español por favor", "Urdu?")
 NEGATIONS = frozenset({"no", "not", "dont", "don", "nie", "ne", "pa", "не", "нет", "لا", "نه", "hapana", "不"})
@@ -185,9 +186,9 @@ def _lettered(catalog: Catalog, text: Inbound, found: dict[str, float], served: 
         return None
     hits = _owned(catalog, [word for word in words if script(word) != "LATIN"])   # not "hi" beside Chinese
     top = max(found, key=found.get, default=None)
-    if hits and sum(hits.values()) == 1 and len(words) >= 3 and top in served and top not in hits \
-            and found[top] >= VETO:   # Arabic "أين" (where) is Dari "این" (this) once folded: one word of a
-        return top                   # sentence the detector reads as surely another served language
+    if top == "ar" and found[top] >= VETO and sum(hits.values()) == 1 and len(words) >= 3 \
+            and not PERSIAN_KEYBOARD.intersection(text.body):   # Arabic "أين" (where) is Dari "این" (this) once
+        return top                                                # folded: one word, typed on an Arabic keyboard
     if hits:   # a word of Pashto typed without Pashto letters outweighs the detector's Persian or Urdu
         return _by_words(hits, found, served, veto=False)
     sure = ONE_WORD if len(words) == 1 else MIN_CONFIDENCE

@@ -107,6 +107,7 @@ def _first_question(code: str) -> str:
     ("زما زوی مکتب ته نه زی ویره لری", "ps"),                   # Pashto typed without Pashto letters
     ("mar7aba 3andi so2al 3an el madrase", "ar"),               # digits written for Arabic letters
     ("أين أجد محامي مجاني؟", "ar"),                             # Arabic "where" folds to Dari "this": one word
+    ("سلام، صبحتون بخیر", "prs"),                               # Persian letters: the detector's sure Arabic is not
     ("مجھے مفت وکیل چاہیے", None),                              # Urdu: not Dari
     ("Мне нужен бесплатный адвокат", None),                     # Russian
     ("j'ai besoin d'un avocat gratuit svp", None),              # French
