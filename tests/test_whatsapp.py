@@ -4,6 +4,7 @@ every field Twilio sends for its message type, signed as Twilio signs it; the te
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import phonenumbers
 import pytest
@@ -13,6 +14,7 @@ from click.testing import CliRunner
 from hotline.cli import main
 from hotline.settings import PROJECT_ROOT
 from tests.conftest import edit
+from tests.test_staff_pages import ADMIN, Staff
 from tests.twilio_client import ACCOUNT, HOTLINE, sid
 
 FAMILY = "+18605550142"
@@ -59,6 +61,12 @@ class WhatsApp:
 @pytest.fixture
 def family(twilio) -> WhatsApp:
     return WhatsApp(twilio)
+
+
+@pytest.fixture
+def staff(settings, redis_client, make_app) -> Staff:
+    """A signed-in staff member's browser, on an app with HOTLINE_ADMIN_TOKEN set (the same Redis as twilio's)."""
+    return Staff(make_app(replace(settings, admin_token=ADMIN)).test_client())
 
 
 def _content(name: str) -> dict:
@@ -247,3 +255,85 @@ def test_a_whatsapp_opt_out_is_swept_when_due(family, redis_client, app):
     store = app.extensions["hotline"].store
     store.sweep(now=redis_client.zscore("hotline:expiry", key) + 1)
     assert not redis_client.exists(key)
+
+
+def test_stats_count_whatsapp_as_its_own_channel(app, twilio, family, redis_url, now):
+    import datetime as dt
+    import os
+    import subprocess
+    import sys
+
+    from hotline.stats import Stats, Table
+
+    now.value = dt.datetime.now(dt.timezone.utc)
+    family.send("hola")
+    family.send("4")
+    WhatsApp(twilio, "+18605550143").send("مرحبا")
+    twilio.text("+18605550144", "hello")
+    hotline = app.extensions["hotline"]
+    table = Table.of(Stats(hotline.store).days(hotline.today(), 1))
+    assert table.totals("whatsapp") == {"": 3} and table.totals("sms") == {"": 1}
+    assert table.totals("whatsapp:lang:") == {"es": 2, "ar": 1}
+    env = {**os.environ, "REDIS_URL": redis_url, "HOTLINE_SECRET": "x" * 32}
+    shown = subprocess.run([sys.executable, "-m", "hotline.cli", "stats"], capture_output=True, text=True, env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert "texts 1, WhatsApp messages 3, calls 0" in shown.stdout
+    assert "languages (WhatsApp): es 2, ar 1" in shown.stdout
+
+
+def test_the_stats_page_shows_whatsapp(staff, twilio):
+    WhatsApp(twilio).send("hola")
+    WhatsApp(twilio).send("4")
+    twilio.text("+18605550145", "hola")
+    page = staff.get("/stats").get_data(as_text=True)
+    assert 'id="whatsapp">2<' in page and 'id="texts">1<' in page and "Español (es)" in page
+
+
+def test_the_simulator_sends_as_whatsapp(staff):
+    reply = staff.post("/simulator/sms", json={"session": "w1", "body": "hola", "channel": "whatsapp"}).get_json()
+    assert reply["channel"] == "whatsapp"
+    (menu,) = reply["replies"]
+    assert menu["segments"] == 0 and menu["encoding"] == "" and "Responda con un número" in menu["text"]
+    legal = staff.post("/simulator/sms", json={"session": "w1", "body": "4", "channel": "whatsapp"}).get_json()
+    assert legal["replies"][0]["text"].startswith("*Ayuda legal gratuita*")
+    sms = staff.post("/simulator/sms", json={"session": "w1", "body": "4"}).get_json()   # the same phone, by SMS
+    assert sms["channel"] == "sms" and sms["replies"][0]["encoding"] == "GSM-7"
+
+
+def test_check_warns_where_whatsapp_would_split_and_long_topics_go_in_numbered_parts(content_copy, settings,
+                                                                                       redis_client, make_app):
+    from hotline import whatsapp
+    from hotline.content import load
+    from hotline.engine import Screen
+
+    clean = CliRunner().invoke(main, ["check", "--content-dir", str(content_copy)])
+    assert clean.exit_code == 0 and "whatsapp" not in clean.output.lower()
+    long = ("Las familias tienen derechos. " * 60).strip()   # 1,800 characters: over one WhatsApp message
+    edit(content_copy / "translations/es.yaml", "support: |-\n", f"support: |-\n  {long}\n")
+    result = CliRunner().invoke(main, ["check", "--content-dir", str(content_copy)])
+    assert result.exit_code == 0   # a warning, not an error
+    warned = [line for line in result.output.splitlines() if "WhatsApp" in line]
+    assert any(line.startswith("translations/es.yaml:") and "support:" in line for line in warned), result.output
+    catalog, _ = load(content_copy)
+    sent = [reply.text for reply in whatsapp.messages(catalog, "es", Screen("support"))]
+    assert len(sent) == 2 and all(len(text) <= LIMIT for text in sent)
+    assert sent[0].startswith("(1/2) *Comida, vivienda y apoyo para los niños*") and sent[1].startswith("(2/2) ")
+    assert "(860) 692-3085" in sent[1] and sent[1].endswith("0 Menú")   # cut between lines, never in a listing
+
+
+def test_hotline_chat_writes_as_whatsapp(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "HOTLINE_CONTENT_DIR")}
+    result = subprocess.run([sys.executable, "-m", "hotline.cli", "chat", "--from", f"whatsapp:{FAMILY}", "--json"],
+                            input="hola\n4\nSTOP\nhola\n", capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    replies = [json.loads(block) for block in result.stdout.split("\n\n") if block.strip()]
+    assert [r["channel"] for r in replies] == ["whatsapp"] * 4
+    assert "Responda con un número" in replies[0]["text"] and replies[0]["segments"] == 0
+    assert replies[0]["encoding"] is None and replies[0]["lang"] == "es"
+    assert replies[1]["text"].startswith("*Ayuda legal gratuita*") and "(860) 541-5030" in replies[1]["text"]
+    assert replies[2]["text"].startswith("No recibirá más mensajes") and replies[3]["text"] == ""
+    assert FAMILY not in result.stderr and WA_ID not in result.stderr
