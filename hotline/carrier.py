@@ -30,19 +30,23 @@ MESSAGE_STATUSES = ("queued", "sending", "sent", "delivered", "undelivered", "fa
 FINAL_CALL_STATUSES = ("completed", "busy", "failed", "no-answer", "canceled")
 
 
-def twilio_keyword(body: str | None, opt_out_type: str | None = None) -> str | None:
+def twilio_keyword(body: str | None, opt_out_type: str | None = None, channel: str = "sms") -> str | None:
     """The Twilio keyword a text is, if Twilio answers it itself: 'stop', 'start' or 'help'. OptOutType (sent when
     the district's Messaging Service has Advanced Opt-Out, with keywords of its own in any language) decides
-    whatever the body; else the body is one of Twilio's default words, whole, in any case, spaces around it."""
+    whatever the body, on SMS and WhatsApp alike; else, by SMS only, the body is one of Twilio's default words,
+    whole, in any case, spaces around it. On WhatsApp there is no carrier STOP: without Advanced Opt-Out Twilio
+    answers nothing and blocks nothing, so the hotline answers STOP, START and HELP itself."""
     if opt_out_type:
         return OPT_OUT_TYPES.get(opt_out_type.strip().upper())
-    return _KINDS.get((body or "").strip().upper())
+    return _KINDS.get((body or "").strip().upper()) if channel == "sms" else None
 
 
 def status_callback(form: Mapping[str, str], own: tuple[str, ...]) -> bool:
     """Whether a request to the incoming-message webhook is a message status callback sent there by mistake: a
     MessageStatus and no Body, about a message from one of the hotline's own numbers."""
-    return "MessageStatus" in form and "Body" not in form and (form.get("From", "").strip() in own or not own)
+    sender = form.get("From", "").strip()
+    sender = sender[len("whatsapp:"):] if sender.lower().startswith("whatsapp:") else sender   # its WhatsApp sender
+    return "MessageStatus" in form and "Body" not in form and (sender in own or not own)
 
 
 def call_ended(form: Mapping[str, str]) -> bool:

@@ -70,9 +70,9 @@ def check(strict: bool, content_dir: Path | None) -> None:
                                    "translations/")
     catalog, problems = load(root, keep_errors=True)
     if catalog is not None and not any(p.severity == "error" for p in problems):   # rendering broken content misleads
-        from hotline.lint import audio_problems, sms_problems
+        from hotline.lint import audio_problems, sms_problems, whatsapp_problems
 
-        problems = sorted(problems + sms_problems(catalog) + audio_problems(catalog))
+        problems = sorted(problems + sms_problems(catalog) + whatsapp_problems(catalog) + audio_problems(catalog))
     for problem in problems:
         click.echo(str(problem))
     if catalog is None:
@@ -272,8 +272,10 @@ def stats(days: int, as_csv: bool) -> None:
         for day, values in table.rows:
             writer.writerow([day.isoformat()] + values)
         return
-    click.echo(f"last {days} days: texts {table.totals('sms').get('', 0)}, calls {table.totals('voice').get('', 0)}")
-    for title, prefix in (("languages (texts)", "sms:lang:"), ("languages (calls)", "voice:lang:"),
+    click.echo(f"last {days} days: texts {table.totals('sms').get('', 0)}, WhatsApp messages "
+               f"{table.totals('whatsapp').get('', 0)}, calls {table.totals('voice').get('', 0)}")
+    for title, prefix in (("languages (texts)", "sms:lang:"), ("languages (WhatsApp)", "whatsapp:lang:"),
+                          ("languages (calls)", "voice:lang:"),
                           ("topics", "topic:"), ("outcomes", "outcome:"), ("delivery (Twilio's reports)", "delivery:"),
                           ("texts not delivered, by Twilio's error code", "error:")):
         totals = table.totals(prefix)
@@ -282,12 +284,13 @@ def stats(days: int, as_csv: bool) -> None:
 
 
 @main.command()
-@click.option("--from", "number", required=True, help="The phone number the texts come from.")
+@click.option("--from", "number", required=True,
+              help="The phone number the texts come from; whatsapp:+1... to write as WhatsApp messages.")
 @click.option("--lang", default=None, help="Start the conversation in this language (a code such as es).")
 @click.option("--json", "as_json", is_flag=True, help="Print each reply as one line of JSON.")
 def chat(number: str, lang: str | None, as_json: bool) -> None:
-    """Text the hotline from the terminal: each line of input is one text."""
-    from hotline import conversation
+    """Text the hotline from the terminal (or WhatsApp it, --from whatsapp:+1...): each line of input is one text."""
+    from hotline import conversation, inbound
     from hotline.app import ContentError, create_app
 
     settings = _settings()
@@ -300,24 +303,27 @@ def chat(number: str, lang: str | None, as_json: bool) -> None:
         codes = ", ".join(language.code for language in hotline.catalog.languages)
         raise click.BadParameter(f"'{lang}' is not served; choose one of {codes}", param_hint="--lang")
     interactive = sys.stdin.isatty()
+    channel, sender = inbound.sender(number)
     while True:
         if interactive:
             click.echo("> ", nl=False)
         line = sys.stdin.readline()
         if not line:
             break
-        done = conversation.text(hotline.catalog, hotline.store, number, line.rstrip("\r\n"), lang)
+        done = conversation.text(hotline.catalog, hotline.store, sender, line.rstrip("\r\n"), lang, channel=channel)
         lang_of = done.turn.state.lang if done.turn else done.lang if len(done.replies) <= 1 else None
         for reply in done.replies:
-            if as_json:
-                click.echo(json.dumps({"text": reply.text, "segments": reply.segments, "encoding": reply.encoding,
-                                       "lang": lang_of, "outcome": done.outcome}, ensure_ascii=False))
+            if as_json:   # WhatsApp: no segments, no SMS encoding
+                click.echo(json.dumps({"text": reply.text, "segments": reply.segments, "encoding": reply.encoding
+                                       or None, "lang": lang_of, "outcome": done.outcome, "channel": channel},
+                                      ensure_ascii=False))
             else:
                 click.echo(reply.text)
             click.echo("")
         if as_json and not done.replies:   # no reply is due (Twilio answers STOP itself): said, so lines stay in step
-            click.echo(json.dumps({"text": "", "segments": 0, "encoding": "GSM-7", "lang": done.lang,
-                                   "outcome": done.outcome}, ensure_ascii=False))
+            click.echo(json.dumps({"text": "", "segments": 0, "encoding": "GSM-7" if channel == "sms" else None,
+                                   "lang": done.lang, "outcome": done.outcome, "channel": channel},
+                                  ensure_ascii=False))
             click.echo("")
 
 

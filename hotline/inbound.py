@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from typing import Mapping
 
 from hotline.carrier import twilio_keyword
 from hotline.content.catalog import Catalog
@@ -10,6 +11,48 @@ from hotline.text import normalize
 from hotline.vocabulary import vocabulary
 
 MAX_BODY = 1600
+WHATSAPP = "whatsapp:"   # how Twilio writes a WhatsApp sender: whatsapp:+E164
+# WhatsApp's MessageType of a message read as words: text (a forwarded one too), and a tapped button, whose
+# payload (else its label) is what it says. Any other (image, audio, video, document, sticker, location, contacts,
+# reaction, unsupported...) is something the hotline cannot read; of those, only a picture, a video or a document
+# carries words of its own (a caption).
+WORDS = ("", "text")
+BUTTONS = ("button", "interactive")
+CAPTIONED = ("image", "video", "document")
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """What a message's request says, read once: how it came, who sent it, what it says. Nothing else of the
+    request (WhatsApp's ProfileName and WaId, a location's coordinates, the carrier's city) is read at all."""
+
+    channel: str                   # sms or whatsapp
+    number: str                    # the sender as E.164 (never stored: hashed at once), or what Twilio sent
+    body: str                      # what to read: the text, a button's payload, a picture's caption, or nothing
+    media: bool                    # it carried what the hotline cannot read (a picture, a voice note, a location)
+    opt_out_type: str | None = None   # Twilio's OptOutType (Advanced Opt-Out), when sent
+
+
+def sender(from_field: str | None) -> tuple[str, str]:
+    """The way a message came and the number it came from: 'whatsapp:+18605550123' is WhatsApp from
+    +18605550123, anything else an SMS from what it says."""
+    text = (from_field or "").strip()
+    if text[:len(WHATSAPP)].lower() == WHATSAPP:
+        return "whatsapp", text[len(WHATSAPP):].strip()
+    return "sms", text
+
+
+def arrived(form: Mapping[str, str]) -> Arrival:
+    """An incoming-message request's fields, read once at the door (SMS and WhatsApp alike)."""
+    channel, number = sender(form.get("From"))
+    kind = form.get("MessageType", "").strip().lower()
+    body = form.get("Body", "")
+    media = form.get("NumMedia", "0").strip() not in ("", "0")
+    if kind in BUTTONS:
+        body = form.get("ButtonPayload", "").strip() or form.get("ButtonText", "").strip() or body
+    elif kind not in WORDS:
+        body, media = body if kind in CAPTIONED else "", True
+    return Arrival(channel, number, body, media, form.get("OptOutType") or None)
 
 
 @dataclass(frozen=True)
@@ -37,10 +80,11 @@ def tidy(body: str | None) -> str:
     return "".join(" " if unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\n\u200d" else ch for ch in text)
 
 
-def read(catalog: Catalog, body: str | None, media: bool = False, opt_out_type: str | None = None) -> Inbound:
+def read(catalog: Catalog, body: str | None, media: bool = False, opt_out_type: str | None = None,
+         channel: str = "sms") -> Inbound:
     """Read a text once: every later step uses what this returns, and nothing normalizes again. opt_out_type is
-    Twilio's OptOutType field, when the request carries one."""
+    Twilio's OptOutType field, when the request carries one; channel decides which words Twilio answers itself."""
     text = tidy(body)
     words = normalize(text)
     kind, langs = vocabulary(catalog).carrier.get(words, (None, ()))
-    return Inbound(text, words, media, kind, langs, twilio_keyword(body, opt_out_type))
+    return Inbound(text, words, media, kind, langs, twilio_keyword(body, opt_out_type, channel))

@@ -110,6 +110,34 @@ def sms_problems(catalog: Catalog) -> list[Problem]:
 
 
 
+def whatsapp_problems(catalog: Catalog) -> list[Problem]:
+    """A warning for each topic or message that would not fit one WhatsApp message (1,600 characters, Twilio's
+    limit): it is sent cut into several, which may arrive out of order."""
+    from hotline import whatsapp
+
+    found = []
+    for language in catalog.languages:
+        code = language.code
+        for node in catalog.nodes:
+            sent = whatsapp.messages(catalog, code, Screen(node))
+            if len(sent) > 1:
+                size = whatsapp.size("\n".join(reply.text for reply in sent))
+                file, line = catalog.origin(code, node)
+                found.append(Problem(file, line, 1, "whatsapp-split",
+                                     f"{node}: on WhatsApp this topic is about {size} characters, over "
+                                     f"{whatsapp.LIMIT}: it is sent in {len(sent)} messages; shorten it", "warning"))
+        for mid in catalog.messages.get(code, {}):
+            if mid.endswith(".voice") or mid in catalog.nodes or mid.startswith("_"):
+                continue
+            size = whatsapp.size(whatsapp.written(catalog, code, fill(catalog, code, "sms", mid)))
+            if size > whatsapp.LIMIT:
+                file, line = catalog.origin(code, mid)
+                found.append(Problem(file, line, 1, "whatsapp-split",
+                                     f"{mid}: {size} characters, over WhatsApp's {whatsapp.LIMIT}: it would be "
+                                     "sent in several messages; shorten it", "warning"))
+    return found
+
+
 def audio_problems(catalog: Catalog) -> list[Problem]:
     """An error for each language that callers hear from audio files (no Twilio voice) where a prompt has no audio
     any more because its text changed (a phone number, an edit): callers would hear that prompt in English, so a

@@ -1,4 +1,5 @@
-"""Delete what Twilio keeps of the hotline: the records of every text to and from its numbers (number, body) and
+"""Delete what Twilio keeps of the hotline: the records of every text to and from its numbers (number, body), every
+WhatsApp message to and from the same numbers as WhatsApp senders (whatsapp:+E164), and
 every call to and from them (number, time), once older than the retention, through Twilio's REST API.
 
 Records are listed with the paged list endpoints (next_page_uri), filtered by number and date, and deleted one
@@ -118,7 +119,9 @@ class Purge:
         resource = self.client.messages if kind == "messages" else self.client.calls
         before = cutoff.astimezone(dt.timezone.utc).date().isoformat()   # Twilio filters by day: on or before
         seen: set[str] = set()
-        for number in self.numbers:
+        addresses = self.numbers + (tuple(f"whatsapp:{number}" for number in self.numbers) if kind == "messages"
+                                    else ())   # its WhatsApp sender's messages too (Twilio writes whatsapp:+E164)
+        for number in addresses:
             for direction in ({"to": number}, {"from_": number}):
                 dates = {"date_sent_before": before} if kind == "messages" else {"start_time_before": before}
                 page = self._call(lambda: resource.page(page_size=PAGE_SIZE, **direction, **dates))
@@ -128,7 +131,7 @@ class Purge:
                         if record.sid in seen or when is None or when >= cutoff:
                             continue
                         sender = getattr(record, "from_", None) or getattr(record, "_from", None)   # messages, calls
-                        if record.to not in self.numbers and sender not in self.numbers:
+                        if record.to not in addresses and sender not in addresses:
                             continue   # whatever a list returns, only the hotline's own records are ever deleted
                         seen.add(record.sid)
                         tally.due += 1

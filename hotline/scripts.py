@@ -8,20 +8,21 @@ the hotline sweeps itself (SWEEP).
 """
 
 # KEYS: conversation, language, opt-out, this number's rate, everyone's rate, the day's counts, the mark an ERASE
-#       left on this very message if it was answered before it (keyed by the message's id alone, not the number).
+#       left on this very message if it was answered before it (keyed by the message's id alone, not the number),
+#       the number's opt-out on its other way of texting (SMS or WhatsApp: an ERASE keeps one that Twilio keeps).
 # ARGV: retry field ('' for none), limit (1 or 0), per number, per minute, rate window, counts' ttl, then the
 #       counters to add to when the request is over a limit.
-# Returns {replayed, conversation, language, opt-out, limited}: replayed is 1 when the conversation holds the retry
+# Returns {replayed, conversation, language, opt-out, limited, other opt-out}: replayed is 1 when the conversation holds the retry
 # field (its reply is given again), 2 when the message was answered before an ERASE (nothing is answered or
 # restored). A number that opted out meanwhile gets no replay: its retry is read as a new text, and goes unanswered.
 READ = """
-local found = redis.call('MGET', KEYS[1], KEYS[2], KEYS[3], KEYS[7])
+local found = redis.call('MGET', KEYS[1], KEYS[2], KEYS[3], KEYS[7], KEYS[8])
 if ARGV[1] ~= '' then
   if found[4] then
-    return {2, false, false, found[3], 0}
+    return {2, false, false, found[3], 0, found[5]}
   end
   if not found[3] and found[1] and string.find(found[1], ARGV[1], 1, true) then
-    return {1, found[1], found[2], found[3], 0}
+    return {1, found[1], found[2], found[3], 0, found[5]}
   end
 end
 local limited = 0
@@ -45,21 +46,21 @@ if ARGV[2] == '1' then
     if ok and first == 1 then pcall(redis.call, 'EXPIRE', KEYS[6], ARGV[6]) end
   end
 end
-return {0, found[1], found[2], found[3], limited}
+return {0, found[1], found[2], found[3], limited, found[5]}
 """
 
 # The same read, counting nothing, flagged as a script that writes nothing: Redis runs it even when its memory is
 # full under noeviction (it refuses every other script then, before the first line) and on a replica.
 # KEYS and ARGV as READ's (the rate and count keys unused); returns as READ, never limited.
 READ_ONLY = """#!lua flags=no-writes
-local found = redis.call('MGET', KEYS[1], KEYS[2], KEYS[3], KEYS[7])
+local found = redis.call('MGET', KEYS[1], KEYS[2], KEYS[3], KEYS[7], KEYS[8])
 if ARGV[1] ~= '' then
-  if found[4] then return {2, false, false, found[3], 0} end
+  if found[4] then return {2, false, false, found[3], 0, found[5]} end
   if not found[3] and found[1] and string.find(found[1], ARGV[1], 1, true) then
-    return {1, found[1], found[2], found[3], 0}
+    return {1, found[1], found[2], found[3], 0, found[5]}
   end
 end
-return {0, found[1], found[2], found[3], 0}
+return {0, found[1], found[2], found[3], 0, found[5]}
 """
 
 # KEYS: conversation, language, the day's counts, the expiry index, the request's once-mark, then the keys to set,

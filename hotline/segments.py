@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 import gsm0338  # noqa: F401  (registers the "gsm03.38" codec)
 
@@ -159,6 +160,14 @@ def _cut_into(lines: list[str], more: str, segments: int, keep: frozenset[int], 
     rows = [(row, n in keep) for n, line in enumerate(lines) for row in line.split("\n")]   # a part's own lines
     pieces = [piece for row, kept in rows for piece in _pieces(row, first, whole=kept and first(row))]
     return _filled(pieces, room, last_room, first)
+
+
+def cut(lines: list[str], room: Callable[[str], bool]) -> list[str]:
+    """Lines packed into as few texts as room allows, each taking every next line that fits, and a line too long
+    for one cut where a person would (after a sentence, else a clause, else between words): pages without MORE
+    (WhatsApp's, whose limit is characters, not segments)."""
+    pieces = [piece for line in lines for row in line.split("\n") for piece in _pieces(row, room, whole=room(row))]
+    return _filled(pieces, room, room, room)
 
 
 def paginate(lines: list[str], more: str, segments: int = MAX_SEGMENTS, keep: frozenset[int] = frozenset(),

@@ -52,11 +52,18 @@ REPLIES_KEPT = 3                   # replies kept with a conversation for Twilio
 STATS_TTL = 400 * 24 * 3600        # usage counts (no identities)
 PAUSE = 5.0                        # seconds Redis is left alone when it does not answer at all (then tried again)
 RATE_WINDOW = 120                  # seconds a minute's rate count is kept
-KINDS = ("sms", "voice", "lang", "optout", "callback")   # every kind of key kept for a number
-RATES = ("sms", "voice", "voice-unattested")            # a number's rate counters, one for each way it reaches us
-UNEVICTABLE = ("optout", "callback")   # kinds kept with no Redis TTL (no volatile-* policy evicts them), swept
+# A number's opt-outs, one for each way of texting: Twilio's carrier block list (and its STOP) covers SMS only, and a
+# family may stop one without the other. A call reads the SMS one: it decides whether the call may text the caller.
+OPT_OUTS = {"sms": "optout", "voice": "optout", "whatsapp": "whatsapp-optout"}
+OPT_OUT_KINDS = ("optout", "whatsapp-optout")
+KINDS = ("sms", "whatsapp", "voice", "lang", "optout", "whatsapp-optout", "callback")   # every kind of key kept for
+                                                                                          # a number
+RATES = ("sms", "whatsapp", "voice", "voice-unattested")   # a number's rate counters, one for each way it reaches us
+UNEVICTABLE = ("optout", "whatsapp-optout", "callback")   # kinds kept with no Redis TTL (no volatile-* policy
+                                                          # evicts them), swept
 INDEX = f"{PREFIX}:expiry"             # when each of them is due: a sorted set of keys (the hotline's own TTLs)
 SWEPT = 1000                           # keys swept at most at once
+TEXTED = {"whatsapp": "sms"}   # a channel that is another way of texting: its conversations are the engine's "sms"
 OK, CONFLICT, ERASED, DUPLICATE, DOWN = "ok", "conflict", "erased", "duplicate", "down"
 EVICTS_ANYTHING = ("allkeys-lru", "allkeys-lfu", "allkeys-random")   # maxmemory-policy values that could evict
                                                                      # an opt-out
@@ -74,6 +81,8 @@ class Loaded:
     replay: str | None = None      # the reply already given to this message or call step ('' for a call's:
                                    # the call's TwiML is made again from its URL, without doing anything twice)
     before_erase: bool = False     # a retry of a message answered before the number was erased: nothing to do
+    other_opt_out: str | None = None   # whose the number's opt-out on the other way of texting is (SMS for a
+                                       # WhatsApp message, WhatsApp for an SMS): ERASE keeps one Twilio keeps
     read: tuple[bytes, bytes] = (b"", b"")   # the raw conversation and language, for compare-and-set
     replies: tuple = ()            # (time, retry field, reply) of the last replies, kept with the conversation
 
@@ -271,9 +280,11 @@ class Store:
         if not self.available():
             return Loaded(None, None, ok=False)
         minute = int(time.time() // 60)
-        keys = [f"{PREFIX}:{channel}:{who}", f"{PREFIX}:lang:{who}", f"{PREFIX}:optout:{who}",   # each channel its own
+        opt_out = OPT_OUTS.get(channel, "optout")
+        other = next(kind for kind in OPT_OUT_KINDS if kind != opt_out)
+        keys = [f"{PREFIX}:{channel}:{who}", f"{PREFIX}:lang:{who}", self.key(opt_out, who),   # each channel its own
                 self._rate(rate or channel, who, minute), f"{PREFIX}:rate:all:{channel}:{minute}",   # ceiling too
-                day_key(day or dt.date.today()), self.key("erased", retry or "-")]
+                day_key(day or dt.date.today()), self.key("erased", retry or "-"), self.key(other, who)]
         args = [retry, "1" if limit else "0", self.per_number, self.per_minute, RATE_WINDOW, STATS_TTL,
                 *(counts if day else ())]
         try:
@@ -284,33 +295,38 @@ class Store:
         except redis.RedisError as exc:
             self._failed(exc)
             return Loaded(None, None, ok=False)
-        replayed, raw_state, raw_lang, opted_out, limited = found
+        replayed, raw_state, raw_lang, opted_out, limited, other_opt_out = found
         if replayed == 2:
-            return Loaded(None, None, opted_out=bool(opted_out), opt_out=_whose(opted_out), before_erase=True)
+            return Loaded(None, None, opted_out=bool(opted_out), opt_out=_whose(opted_out), before_erase=True,
+                          other_opt_out=_whose(other_opt_out))
+        engine = TEXTED.get(channel, channel)   # the engine's channel: by text, or a call
         if replayed:
-            replay = next((reply for _, field_, reply in _parse(raw_state, channel)[1] if field_ == retry), None)
+            replay = next((reply for _, field_, reply in _parse(raw_state, engine)[1] if field_ == retry), None)
             if replay is not None:
                 return Loaded(None, raw_lang.decode() if raw_lang else None, replay=replay)
-            return self.load(who, channel, limit=limit, day=day, counts=counts)   # the field was in a reply's text
-        self._note_opt_out(who, bool(opted_out))
-        state, replies = _parse(raw_state, channel)
+            return self.load(who, channel, limit=limit, day=day, counts=counts, rate=rate)   # the field was in a
+                                                                                              # reply's text
+        self._note_opt_out(keys[2], bool(opted_out))
+        state, replies = _parse(raw_state, engine)
         now = time.time()
         return Loaded(state, raw_lang.decode() if raw_lang else None, opted_out=bool(opted_out),
                       opt_out=_whose(opted_out), limited=bool(limited), read=(raw_state or b"", raw_lang or b""),
+                      other_opt_out=_whose(other_opt_out),
                       replies=tuple(r for r in replies if isinstance(r[0], (int, float)) and now - r[0] < RETRY_TTL))
 
-    def _note_opt_out(self, who: str, opted_out: bool) -> None:
+    def _note_opt_out(self, key: str, opted_out: bool) -> None:
+        """Remember, by the opt-out's own key (a number's SMS and WhatsApp opt-outs apart), whether it was set."""
         if opted_out:
-            self.opted_out[who] = time.monotonic()
+            self.opted_out[key] = time.monotonic()
             if len(self.opted_out) > 10000:   # bounded: the oldest half goes
                 for old in sorted(self.opted_out, key=self.opted_out.get)[:5000]:
                     del self.opted_out[old]
         else:
-            self.opted_out.pop(who, None)
+            self.opted_out.pop(key, None)
 
-    def known_opted_out(self, who: str) -> bool:
-        """Whether this worker last saw the caller opted out (asked while Redis is away)."""
-        return who in self.opted_out
+    def known_opted_out(self, who: str, channel: str = "sms") -> bool:
+        """Whether this worker last saw the caller opted out on this channel (asked while Redis is away)."""
+        return self.key(OPT_OUTS.get(channel, "optout"), who) in self.opted_out
 
     def commit(self, who: str, changes: Changes, *, channel: str = "sms", compare: Loaded | None = None,
                day: dt.date | None = None, once: str = "") -> str:
@@ -334,10 +350,12 @@ class Store:
             self._failed(exc)
             return DOWN
         result = result.decode() if isinstance(result, bytes) else result
-        if result == OK and any(key.startswith(f"{PREFIX}:optout:") for key, _, _ in changes.sets):
-            self._note_opt_out(who, True)
-        elif result == OK and f"{PREFIX}:optout:{who}" in changes.deletes:
-            self._note_opt_out(who, False)
+        if result == OK:
+            for key in (self.key(kind, who) for kind in OPT_OUT_KINDS):
+                if any(key == set_key for set_key, _, _ in changes.sets):
+                    self._note_opt_out(key, True)
+                elif key in changes.deletes:
+                    self._note_opt_out(key, False)
         return result
 
     @property
@@ -408,10 +426,12 @@ class Store:
             return False
 
     def conversation(self, who: str, state: State, loaded: Loaded | None = None, retry: str = "",
-                     reply: str | None = None) -> list[tuple[str, str, int]]:
+                     reply: str | None = None, channel: str = "") -> list[tuple[str, str, int]]:
         """The keys that keep a conversation: its place and its last replies (a day), and its language
-        (90 days from the start of the last conversation: written when one starts or its language changes)."""
-        sets = [(self.key(state.channel, who), record(state, self._replies(loaded, retry, reply)), SESSION_TTL)]
+        (90 days from the start of the last conversation: written when one starts or its language changes).
+        channel: the way it came (whatsapp), where that is not the engine's (a WhatsApp conversation is by text)."""
+        sets = [(self.key(channel or state.channel, who), record(state, self._replies(loaded, retry, reply)),
+                 SESSION_TTL)]
         if state.lang and (loaded is None or loaded.state is None or state.lang != loaded.lang):
             sets.append((self.key("lang", who), state.lang, LANGUAGE_TTL))
         return sets
@@ -429,10 +449,11 @@ class Store:
             kept.append((int(time.time()), retry, reply))
         return kept[-REPLIES_KEPT:]
 
-    def everything(self, who: str, opt_out: bool = True) -> list[str]:
-        """Every key kept for a caller, for ERASE (without the opt-out, for an erase made by a call)."""
+    def everything(self, who: str, keep: tuple[str, ...] = ()) -> list[str]:
+        """Every key kept for a caller, on every channel, for ERASE, but the kinds in keep (an erase made by a
+        call keeps the opt-outs; a text's keeps an opt-out that Twilio keeps too)."""
         minute = int(time.time() // 60)
-        return [f"{PREFIX}:{kind}:{who}" for kind in KINDS if opt_out or kind != "optout"] + \
+        return [f"{PREFIX}:{kind}:{who}" for kind in KINDS if kind not in keep] + \
                [self._rate(rate, who, m) for rate in RATES for m in (minute - 1, minute)]
 
     def diagnose(self) -> str | None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Any, Callable
 
 from twilio.twiml.messaging_response import MessagingResponse
 
@@ -25,9 +26,10 @@ def written(catalog: Catalog, lang: str, text: str) -> str:
     return isolate(text) if language.rtl else text
 
 
-def notice(catalog: Catalog, lang: str, msg_id: str) -> SmsReply:
-    """A one-off reply of a single message, sized like every other."""
-    return sized(written(catalog, lang, fill(catalog, lang, "sms", msg_id)))
+def notice(catalog: Catalog, lang: str, msg_id: str, writer: "Writer | None" = None) -> SmsReply:
+    """A one-off reply of a single message, sized like every other (written for WhatsApp with its writer)."""
+    writer = writer or SMS
+    return writer.reply(writer.written(catalog, lang, fill(catalog, lang, "sms", msg_id)))
 
 
 def sized(text: str) -> SmsReply:
@@ -119,33 +121,59 @@ def pages(catalog: Catalog, lang: str, screen: Screen, guessed: bool = False) ->
     return tuple(sized(text) for text in paginate(lines, more, keep=keep, lead=lead))
 
 
-@per_catalog(maxsize=1)
-def choices(catalog: Catalog) -> SmsReply:
+def language_list(catalog: Catalog, written: Callable[[Catalog, str, str], str]) -> str:
     """The reply while a family's language is not clear: one message, how to choose in English and in Spanish,
     then every language by its own name, each with the number that chooses it."""
     codes = unclear_languages(catalog)
     asked = [written(catalog, code, fill(catalog, code, "sms", "languages")) for code in codes]
     listed = [part.text for part in parts(catalog, codes[0], "sms", Screen(LANGUAGES)) if part.kind == "option"]
-    return sized("\n".join(asked + listed))
+    return "\n".join(asked + listed)
 
 
-def render(catalog: Catalog, turn: Turn) -> list[SmsReply]:
-    """The text messages for a turn's screens, each cut to at most three segments: in the conversation's
+@per_catalog(maxsize=1)
+def choices(catalog: Catalog) -> SmsReply:
+    """The language list as one text message (language_list)."""
+    return sized(language_list(catalog, written))
+
+
+def _page(catalog: Catalog, lang: str, screen: Screen, guessed: bool) -> tuple[SmsReply, ...]:
+    """The page of a screen asked for (MORE asks for the next), as one text message."""
+    screen_pages = pages(catalog, lang, screen, guessed)
+    return (screen_pages[min(screen.page, len(screen_pages) - 1)],)
+
+
+@dataclass(frozen=True)
+class Writer:
+    """How one way of texting writes its replies: SMS here, WhatsApp in hotline.whatsapp. The engine's turns and
+    render()'s order are the same for both."""
+
+    channel: str
+    written: Callable[[Catalog, str, str], str]                 # a text in a language, as sent
+    reply: Callable[[str], Any]                                 # a text as a reply (SmsReply, WhatsAppReply)
+    screen: Callable[[Catalog, str, Screen, bool], tuple]       # a screen as the messages sent for it
+    choices: Callable[[Catalog], Any]                           # the language list, as one reply
+
+
+SMS = Writer("sms", written, sized, _page, choices)
+
+
+def render(catalog: Catalog, turn: Turn, writer: Writer | None = None) -> list[SmsReply]:
+    """The messages for a turn's screens (by SMS each cut to at most three segments): in the conversation's
     language, or while that is not known the language list (one message) or the screen in English and Spanish."""
+    writer = writer or SMS
     lang, unclear = turn.state.lang, unclear_languages(catalog)
     replies = []
     for screen in turn.screens if lang is None else ():
         if screen.node == LANGUAGES:   # the list again says "not understood" by itself
-            told = [written(catalog, code, fill(catalog, code, "sms", n)) for n in screen.notices if n != "unclear"
-                    for code in unclear]
-            replies += [sized("\n".join(told))] if told else []
-            replies.append(choices(catalog))
+            told = [writer.written(catalog, code, fill(catalog, code, "sms", n)) for n in screen.notices
+                    if n != "unclear" for code in unclear]
+            replies += [writer.reply("\n".join(told))] if told else []
+            replies.append(writer.choices(catalog))
     for code in [lang] if lang else unclear:
         for screen in turn.screens:
             if lang is None and screen.node == LANGUAGES:
                 continue
-            screen_pages = pages(catalog, code, screen, turn.state.guessed)
-            replies.append(screen_pages[min(screen.page, len(screen_pages) - 1)])
+            replies += writer.screen(catalog, code, screen, turn.state.guessed)
     return replies
 
 
@@ -159,7 +187,7 @@ def document(replies: tuple[SmsReply, ...], status_url: str | None = None) -> st
     return str(response)
 
 
-def degraded(catalog: Catalog, text: Inbound) -> tuple[Turn, list[SmsReply]]:
+def degraded(catalog: Catalog, text: Inbound, writer: Writer | None = None) -> tuple[Turn, list[SmsReply]]:
     """With no session store: the topic asked for by number or word (else the menu), in the text's
     language, or in English and Spanish when it cannot tell."""
     lang = guess(catalog, text).lang
@@ -170,13 +198,14 @@ def degraded(catalog: Catalog, text: Inbound) -> tuple[Turn, list[SmsReply]]:
         said = number_word(catalog, code, written) or written
         chooses = match_option(catalog, catalog.nodes[MAIN], code, said) is not None
         turn = step(catalog, State(channel="sms", lang=code), Input("choose", said) if chooses else Input("start", code))
-        replies += render(catalog, turn)
+        replies += render(catalog, turn, writer)
     return turn, replies
 
 
 def respond(catalog: Catalog, state: State | None, text: Inbound, remembered: str | None = None,
-            chosen: str | None = None, restart: bool = False) -> tuple[Turn, list[SmsReply]]:
-    """One text in, the engine's turn and the replies out: the whole SMS path but storage."""
+            chosen: str | None = None, restart: bool = False,
+            writer: Writer | None = None) -> tuple[Turn, list[SmsReply]]:
+    """One text in, the engine's turn and the replies out (by SMS, or the writer's way): all but storage."""
     if restart:
         state, event = begin(catalog, None, (state.lang if state else None) or remembered, chosen)
     elif state is None:
@@ -189,4 +218,4 @@ def respond(catalog: Catalog, state: State | None, text: Inbound, remembered: st
     turn = step(catalog, state, event)
     if picture_only:   # a picture with no words: say so, then the menu
         turn = with_notice(turn, "media")
-    return turn, render(catalog, turn)
+    return turn, render(catalog, turn, writer)

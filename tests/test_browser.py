@@ -130,6 +130,24 @@ def test_text_call_and_stats_in_a_real_browser(server, page):
     assert page.console_errors == []          # no Content-Security-Policy violation, no script error, on any page
 
 
+def test_the_simulator_texts_as_whatsapp_and_draws_the_reply_as_whatsapp_does(server, page):
+    sign_in(page, server)
+    page.select_option("#channel", "whatsapp")
+    expect(page.locator("#text-title")).to_contain_text("WhatsApp")
+    page.fill("#body", "hola, necesito ayuda")
+    page.keyboard.press("Enter")
+    menu = page.locator("#thread li.hotline").first
+    expect(menu).to_contain_text("Responda con un número")             # accents kept: no SMS folding
+    assert "WhatsApp" in menu.inner_text() and "segment" not in menu.inner_text()
+    page.fill("#body", "4")
+    page.keyboard.press("Enter")
+    expect(page.locator("#thread li.hotline")).to_have_count(2)
+    legal = page.locator("#thread li.hotline").nth(1)
+    assert legal.locator("strong").first.inner_text() == "Ayuda legal gratuita"   # *bold* drawn bold, no stars
+    assert "*" not in legal.inner_text() and "(800) 798-0671" in legal.inner_text()
+    assert page.console_errors == []
+
+
 def test_a_call_in_haitian_creole_plays_audio(server, page):
     sign_in(page, server)
     page.click("#call")

@@ -66,7 +66,8 @@ def test_purge_deletes_every_due_record_across_pages_and_keeps_the_rest(twilio_a
     assert twilio_api.left("Calls") == {records["live"], records["other_call"]}
     lists = [query for method, _, query in twilio_api.requests if method == "GET"]
     assert any("PageToken" in query for query in lists)                  # it followed next_page_uri
-    assert all(HOTLINE in (query.get("To"), query.get("From")) for query in lists)   # only the hotline's records
+    assert all({HOTLINE, f"whatsapp:{HOTLINE}"} & {query.get("To"), query.get("From")} for query in lists)   # only
+                                                                                               # the hotline's records
     _no_number_in(result)
 
 
@@ -129,3 +130,17 @@ def test_every_runs_again_until_stopped(twilio_api, records):
     assert clock.returncode == 0, err
     runs = [line for line in out.splitlines() if line.startswith("messages:")]
     assert len(runs) >= 2 and runs[1].startswith("messages: 0 deleted, 1 not deletable yet")
+
+
+def test_purge_deletes_the_whatsapp_messages_of_the_hotlines_numbers_too(twilio_api):
+    """Twilio keeps a WhatsApp message under whatsapp:+E164 numbers, body included, like a text."""
+    api = twilio_api
+    old = [api.message(f"whatsapp:{HOTLINE}", f"whatsapp:{FAMILIES[0]}", NOW - dt.timedelta(days=2)),
+           api.message(f"whatsapp:{FAMILIES[0]}", f"whatsapp:{HOTLINE}", NOW - dt.timedelta(days=2))]
+    recent = api.message(f"whatsapp:{FAMILIES[1]}", f"whatsapp:{HOTLINE}", NOW - dt.timedelta(hours=1))
+    other = api.message("whatsapp:+12035550111", "whatsapp:+12035550112", NOW - dt.timedelta(days=9))
+    result = _purge(api, "--older-than", "24h", "--retry-wait", "0")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[1].startswith(f"messages: {len(old)} deleted")
+    assert api.left("Messages") == {recent, other}
+    _no_number_in(result)

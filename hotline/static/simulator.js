@@ -33,16 +33,37 @@
     return item;
   }
 
+  // WhatsApp draws *words* in bold: shown so here, built as elements (never as HTML from the reply).
+  function whatsappBubble(list, text) {
+    const item = bubble(list, "hotline whatsapp", "", "WhatsApp");
+    const meta = item.firstChild;
+    for (const [n, piece] of text.split(/\*([^*\n]+)\*/).entries()) {
+      const node = n % 2 ? document.createElement("strong") : document.createTextNode(piece);
+      if (n % 2) node.textContent = piece;
+      item.insertBefore(node, meta);
+    }
+    return item;
+  }
+
+  $("channel").addEventListener("change", () => {
+    $("channel-name").textContent = $("channel").value === "whatsapp" ? "(WhatsApp)" : "(SMS)";
+  });
+
   // --- texts ---
   $("send").addEventListener("submit", async (event) => {
     event.preventDefault();
     const body = $("body").value;
     $("body").value = "";
-    bubble($("thread"), "me", body || "(empty text)");
+    const channel = $("channel").value;
+    bubble($("thread"), "me", body || "(empty text)", channel === "whatsapp" ? "WhatsApp" : "");
     try {
-      const answer = await post("simulator/sms", {session, body, lang: $("lang").value});
+      const answer = await post("simulator/sms", {session, body, lang: $("lang").value, channel});
       if (!answer.replies.length) bubble($("thread"), "hotline", "(no reply: opted out or over the limit)");
       for (const reply of answer.replies) {
+        if (answer.channel === "whatsapp") {
+          whatsappBubble($("thread"), reply.text);
+          continue;
+        }
         const plural = reply.segments === 1 ? "segment" : "segments";
         bubble($("thread"), "hotline", reply.text, `${reply.segments} ${plural} · ${reply.encoding}`);
       }

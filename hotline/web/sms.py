@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 from twilio.twiml.messaging_response import MessagingResponse
 
-from hotline import carrier, conversation, sms
+from hotline import carrier, conversation, inbound, sms
 from hotline.stats import delivery_counts
 from hotline.render import fill
 from hotline.web import hotline, note
@@ -25,29 +25,30 @@ protect(bp, fallback)
 
 
 def answer(number: str, body: str, media: bool = False, lang: str | None = None, message_sid: str = "",
-           opt_out_type: str | None = None, status: str | None = None):
-    """One text through the hotline, counted and noted: the TwiML and what happened (webhook and simulator).
-    status: where Twilio is to report the replies' delivery."""
+           opt_out_type: str | None = None, status: str | None = None, channel: str = "sms"):
+    """One text through the hotline, by SMS or WhatsApp, counted and noted: the TwiML and what happened (webhook
+    and simulator). status: where Twilio is to report the replies' delivery."""
     app = hotline()
     retry = app.store.retry_field("sms", message_sid) if message_sid else ""
     done = conversation.text(app.catalog, app.store, number, body, lang=lang, media=media, retry=retry,
-                             day=app.today(), own=app.settings.phone_numbers, opt_out_type=opt_out_type)
-    note(lang=done.lang, node=done.turn.state.node if done.turn else None, outcome=done.outcome,
+                             day=app.today(), own=app.settings.phone_numbers, opt_out_type=opt_out_type,
+                             channel=channel)
+    note(channel=channel, lang=done.lang, node=done.turn.state.node if done.turn else None, outcome=done.outcome,
          stored=done.stored, segments=sum(r.segments for r in done.replies),
-         encoding=",".join(sorted({r.encoding for r in done.replies})))
+         encoding=",".join(sorted({r.encoding for r in done.replies if r.encoding})) or None)
     return sms.document(tuple(done.replies), status), done
 
 
 @bp.post("/sms")
 def incoming():
-    """Answer one text message (a status callback sent here by mistake changes nothing)."""
+    """Answer one text message, by SMS or WhatsApp (a status callback sent here by mistake changes nothing)."""
     form = request.form
     if carrier.status_callback(form, hotline().settings.phone_numbers):
         note(outcome="status callback on /sms, ignored")
         return twiml(MessagingResponse())
-    media = form.get("NumMedia", "0").strip() not in ("", "0")
-    response, _ = answer(form.get("From", ""), form.get("Body", ""), media, message_sid=form.get("MessageSid", ""),
-                         opt_out_type=form.get("OptOutType") or None, status=status_url())
+    came = inbound.arrived(form)
+    response, _ = answer(came.number, came.body, came.media, message_sid=form.get("MessageSid", ""),
+                         opt_out_type=came.opt_out_type, status=status_url(), channel=came.channel)
     return twiml(response)
 
 

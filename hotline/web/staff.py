@@ -32,9 +32,10 @@ def _days() -> Table:
 def stats():
     """Counts of the last 30 days by language and topic, with no identities."""
     table = _days()
-    languages = {**table.totals("sms:lang:")}
-    for code, n in table.totals("voice:lang:").items():
-        languages[code] = languages.get(code, 0) + n
+    languages: dict[str, int] = {}
+    for channel in ("sms", "whatsapp", "voice"):
+        for code, n in table.totals(f"{channel}:lang:").items():
+            languages[code] = languages.get(code, 0) + n
     return render_template("stats.html", table=table, languages=dict(sorted(languages.items(), key=lambda i: -i[1])),
                            topics=table.totals("topic:"), outcomes=table.totals("outcome:"),
                            delivery=table.totals("delivery:"), errors=table.totals("error:"),
@@ -90,11 +91,14 @@ def _number(session: str) -> str:
 
 @bp.post("/simulator/sms")
 def simulator_sms():
-    """One text through the same code as /sms; the replies with their segments and encoding."""
+    """One text through the same code as /sms, by SMS or (channel "whatsapp") as a WhatsApp message; the replies
+    with their segments and encoding (none on WhatsApp)."""
     data = request.get_json(silent=True) or {}
+    channel = "whatsapp" if data.get("channel") == "whatsapp" else "sms"
     response, done = sms.answer(_number(str(data.get("session", ""))), str(data.get("body", ""))[:1600],
-                                lang=data.get("lang") or None)
+                                lang=data.get("lang") or None, channel=channel)
     return jsonify(twiml=str(response), lang=done.lang, rtl=hotline().catalog.language(done.lang).rtl,
+                   channel=channel,
                    replies=[{"text": r.text, "segments": r.segments, "encoding": r.encoding} for r in done.replies])
 
 

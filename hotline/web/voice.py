@@ -8,7 +8,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from hotline import budgets, callers, carrier, screening, texting, voice
 from hotline.engine import TEXT_ME, TEXT_OUTCOMES, Turn, texted
-from hotline.sessions import DOWN, LANGUAGE_TTL, SESSION_TTL, Changes, record
+from hotline.sessions import DOWN, LANGUAGE_TTL, OPT_OUT_KINDS, SESSION_TTL, Changes, record
 from hotline.stats import counts_for
 from hotline.web import hotline, note
 from hotline.web.twilio import protect, status_url, twiml
@@ -188,7 +188,7 @@ def prompt(number: str, args, digits: str | None, speech: str | None, now=None, 
     if "callback" in events:
         changes.sets.append(app.callbacks.entry(number, turn.state.lang or "en", now))
     if "forget" in events:   # offered only to an attested caller, and never an opt-out: that is Twilio's and STOP's
-        changes.deletes += app.store.everything(who, opt_out=False)
+        changes.deletes += app.store.everything(who, keep=OPT_OUT_KINDS)
     document = voice.document(app.catalog, turn, opens, _caller_id())
     if retry and loaded is not None and loaded.ok and "forget" not in events:   # after ERASE nothing is kept
         outcome = next((e.value for e in turn.events if e.name == "textme"), "") if texts else ""
