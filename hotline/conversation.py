@@ -24,6 +24,7 @@ from hotline.stats import counts_for
 
 ATTEMPTS = 8          # a text that collides with another from the same number is read and stepped again
 UNDONE = "not_done"   # what a family is told when STOP, START or ERASE could not be stored
+STOPPED = {"sms": "stopped", "whatsapp": "whatsapp.stopped"}   # a stop confirmed: SMS's names Twilio's STOP
 WRITERS = {"sms": sms.SMS, "whatsapp": whatsapp.WHATSAPP}   # how each way of texting writes its replies
 
 
@@ -115,8 +116,8 @@ def _plan(catalog: Catalog, store: Store, who: str, said: inbound.Inbound, loade
         return _Plan(Exchange(None, [], True, "opted out, no reply", speak[0]))
     if kind == "stop":
         changes = Changes(sets=[(opt_out, BY_HOTLINE, OPT_OUT_TTL)])
-        return _Plan(Exchange(None, _notices(catalog, speak, "stopped", writer), True, "opted out", speak[0]),
-                     changes, must_store=True)
+        replies = _notices(catalog, speak, STOPPED[writer.channel], writer)
+        return _Plan(Exchange(None, replies, True, "opted out", speak[0]), changes, must_store=True)
     if kind == "help":       # answered even after the hotline's own opt-out, as carriers expect
         return _Plan(Exchange(None, _notices(catalog, speak, "help", writer), True, "help", speak[0]))
     if kind == "forget":     # both channels', opt-outs too (but one Twilio keeps): no trace that the family wrote

@@ -108,7 +108,7 @@ def test_a_number_that_texted_in_polish_is_answered_in_polish_on_whatsapp(twilio
 def test_stop_then_nothing_until_start_on_whatsapp(family):
     family.send("hola")
     (stopped,) = family.send("STOP")
-    assert stopped.startswith("No recibirá más mensajes de esta línea")   # in the family's language
+    assert stopped.startswith("No recibirá más respuestas de esta línea por WhatsApp")   # the family's language
     assert family.send("hola") == [] and family.send("4") == []
     (help_text,) = family.send("HELP")                                    # help is still answered
     assert "Centro de Bienvenida (860) 695-8400" in help_text
@@ -120,7 +120,7 @@ def test_stop_then_nothing_until_start_on_whatsapp(family):
 def test_a_familys_own_stop_word_stops_whatsapp_too(family):
     family.send("dzień dobry")
     (stopped,) = family.send("ANULUJ")
-    assert stopped.startswith("Nie dostaniesz już wiadomości")
+    assert stopped.startswith("Nie dostaniesz już odpowiedzi z tej linii na WhatsAppie") and "SMS" not in stopped
     assert family.send("4") == []
     assert "4 Bezpłatna pomoc prawna" in family.send("TAK")[-1]
 
@@ -335,5 +335,5 @@ def test_hotline_chat_writes_as_whatsapp(tmp_path):
     assert "Responda con un número" in replies[0]["text"] and replies[0]["segments"] == 0
     assert replies[0]["encoding"] is None and replies[0]["lang"] == "es"
     assert replies[1]["text"].startswith("*Ayuda legal gratuita*") and "(860) 541-5030" in replies[1]["text"]
-    assert replies[2]["text"].startswith("No recibirá más mensajes") and replies[3]["text"] == ""
+    assert replies[2]["text"].startswith("No recibirá más respuestas") and replies[3]["text"] == ""
     assert FAMILY not in result.stderr and WA_ID not in result.stderr
