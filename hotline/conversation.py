@@ -87,7 +87,7 @@ def text(catalog: Catalog, store: Store, number: str, body: str | None, lang: st
         if result == DOWN and plan.must_store:
             return _undone(catalog, (done.lang,), writer)
         if result == DUPLICATE:   # the same text, answered by another worker a moment ago: the same answer, once
-            return Exchange(done.turn, done.replies, True, "retry", done.lang)
+            return _again(done, said, loaded)
         outcome = {ERASED: "erased meanwhile"}.get(result, done.outcome)
         return Exchange(done.turn, done.replies, result == OK, outcome, done.lang)
     # Collided every time: nothing was stored, so nothing is answered as if it had been.
@@ -145,6 +145,16 @@ def _kept_by_twilio(channel: str, loaded: Loaded) -> tuple[str, ...]:
     mine = OPT_OUTS[channel]
     other = next(kind for kind in OPT_OUT_KINDS if kind != mine)
     return tuple(kind for kind, whose in ((mine, loaded.opt_out), (other, loaded.other_opt_out)) if whose == BY_TWILIO)
+
+
+def _again(done: Exchange, said: inbound.Inbound, loaded: Loaded) -> Exchange:
+    """A retry of a text already answered, whose reply was not kept (a command's): its answer again only while what
+    it said still holds. A START retried after a later STOP, or a STOP after a later START, gets nothing: neither
+    "you will get answers again" to a number that opted out nor "no more replies" to one that opted back in."""
+    stop = said.command == "stop" or said.twilio == "stop"
+    if loaded.opted_out != stop and said.command != "help":
+        return Exchange(None, [], True, "retry, since changed", done.lang)
+    return Exchange(done.turn, done.replies, True, "retry", done.lang)
 
 
 def _answered_before(store: Store, who: str, loaded: Loaded) -> list[tuple[str, str, int]]:

@@ -117,6 +117,39 @@ def test_stop_then_nothing_until_start_on_whatsapp(family):
     assert "Ayuda legal de inmigración" in family.send("4")[0]
 
 
+@pytest.mark.parametrize("stop, start", [("STOP", "START"), ("PARAR", "SI")])
+def test_a_retried_start_after_a_later_stop_sends_nothing(family, stop, start):
+    """Twilio retries a message whose answer it did not get (a timeout), with the same MessageSid: a START retried
+    after the family's next STOP must not tell them they get answers again, nor send the menu."""
+    family.send("hola")
+    family.send(stop)
+    first = whatsapp_params(FAMILY, start)
+    assert len(family.twilio.post("/sms", first).messages) == 2           # "you will get answers again", the menu
+    assert len(family.send(stop)) == 1
+    assert family.twilio.post("/sms", first).messages == []              # the retry: nothing, and still stopped
+    assert family.send("4") == []
+
+
+def test_a_retried_stop_after_a_later_start_confirms_nothing(family):
+    family.send("hola")
+    first = whatsapp_params(FAMILY, "STOP")
+    assert len(family.twilio.post("/sms", first).messages) == 1
+    family.send("START")
+    assert family.twilio.post("/sms", first).messages == []              # no "no more replies": it is not stopped
+    assert "Ayuda legal de inmigración" in family.send("4")[0]
+
+
+def test_a_retried_sms_start_word_after_a_later_stop_word_sends_nothing(twilio):
+    from tests.twilio_client import message_params
+
+    twilio.text(FAMILY, "hola")
+    twilio.text(FAMILY, "PARAR")
+    first = message_params(FAMILY, "SI")
+    assert len(twilio.post("/sms", first).messages) == 2
+    twilio.text(FAMILY, "PARAR")
+    assert twilio.post("/sms", first).messages == [] and twilio.text(FAMILY, "4").messages == []
+
+
 def test_a_familys_own_stop_word_stops_whatsapp_too(family):
     family.send("dzień dobry")
     (stopped,) = family.send("ANULUJ")
