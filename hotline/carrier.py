@@ -23,6 +23,7 @@ OPT_OUT_TYPES = {"STOP": "stop", "START": "start", "HELP": "help"}   # OptOutTyp
 # Twilio's opt-in words lift; or one of the hotline's own (a family's own stop word, PARAR), which its words lift too.
 BY_TWILIO, BY_HOTLINE = "twilio", "hotline"
 
+WHATSAPP = "whatsapp:"   # how Twilio writes a WhatsApp sender or recipient: whatsapp:+E164
 ATTESTED = "TN-Validation-Passed-A"   # StirVerstat: the carrier attests that the caller owns the number (SHAKEN A)
 
 MESSAGE_STATUSES = ("queued", "sending", "sent", "delivered", "undelivered", "failed", "read", "receiving",
@@ -41,12 +42,20 @@ def twilio_keyword(body: str | None, opt_out_type: str | None = None, channel: s
     return _KINDS.get((body or "").strip().upper()) if channel == "sms" else None
 
 
+def sender(from_field: str | None) -> tuple[str, str]:
+    """The way a message came and the number it came from: 'whatsapp:+18605550123' is WhatsApp from
+    +18605550123, anything else an SMS from what it says."""
+    text = (from_field or "").strip()
+    if text[:len(WHATSAPP)].lower() == WHATSAPP:
+        return "whatsapp", text[len(WHATSAPP):].strip()
+    return "sms", text
+
+
 def status_callback(form: Mapping[str, str], own: tuple[str, ...]) -> bool:
     """Whether a request to the incoming-message webhook is a message status callback sent there by mistake: a
     MessageStatus and no Body, about a message from one of the hotline's own numbers."""
-    sender = form.get("From", "").strip()
-    sender = sender[len("whatsapp:"):] if sender.lower().startswith("whatsapp:") else sender   # its WhatsApp sender
-    return "MessageStatus" in form and "Body" not in form and (sender in own or not own)
+    _, number = sender(form.get("From"))   # a WhatsApp sender's number too
+    return "MessageStatus" in form and "Body" not in form and (number in own or not own)
 
 
 def call_ended(form: Mapping[str, str]) -> bool:

@@ -290,7 +290,7 @@ def stats(days: int, as_csv: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print each reply as one line of JSON.")
 def chat(number: str, lang: str | None, as_json: bool) -> None:
     """Text the hotline from the terminal (or WhatsApp it, --from whatsapp:+1...): each line of input is one text."""
-    from hotline import conversation, inbound
+    from hotline import callers, carrier, conversation
     from hotline.app import ContentError, create_app
 
     settings = _settings()
@@ -302,15 +302,19 @@ def chat(number: str, lang: str | None, as_json: bool) -> None:
     if lang and not hotline.catalog.has_language(lang):
         codes = ", ".join(language.code for language in hotline.catalog.languages)
         raise click.BadParameter(f"'{lang}' is not served; choose one of {codes}", param_hint="--lang")
+    channel, sender = carrier.sender(number)
+    if not callers.person(sender):
+        raise click.BadParameter(f"'{number}' is not a phone number: write it as +18605550123 (E.164), or "
+                                 "whatsapp:+18605550123 for WhatsApp", param_hint="--from")
     interactive = sys.stdin.isatty()
-    channel, sender = inbound.sender(number)
     while True:
         if interactive:
             click.echo("> ", nl=False)
         line = sys.stdin.readline()
         if not line:
             break
-        done = conversation.text(hotline.catalog, hotline.store, sender, line.rstrip("\r\n"), lang, channel=channel)
+        done = conversation.text(hotline.catalog, hotline.store, sender, line.rstrip("\r\n"), lang, channel=channel,
+                                 own=settings.phone_numbers)
         lang_of = done.turn.state.lang if done.turn else done.lang if len(done.replies) <= 1 else None
         for reply in done.replies:
             if as_json:   # WhatsApp: no segments, no SMS encoding

@@ -5,13 +5,12 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Mapping
 
-from hotline.carrier import twilio_keyword
+from hotline.carrier import sender, twilio_keyword
 from hotline.content.catalog import Catalog
 from hotline.text import normalize
 from hotline.vocabulary import vocabulary
 
 MAX_BODY = 1600
-WHATSAPP = "whatsapp:"   # how Twilio writes a WhatsApp sender: whatsapp:+E164
 # WhatsApp's MessageType of a message read as words: text (a forwarded one too), and a tapped button, whose
 # payload (else its label) is what it says. Any other (image, audio, video, document, sticker, location, contacts,
 # reaction, unsupported...) is something the hotline cannot read; of those, only a picture, a video or a document
@@ -31,15 +30,6 @@ class Arrival:
     body: str                      # what to read: the text, a button's payload, a picture's caption, or nothing
     media: bool                    # it carried what the hotline cannot read (a picture, a voice note, a location)
     opt_out_type: str | None = None   # Twilio's OptOutType (Advanced Opt-Out), when sent
-
-
-def sender(from_field: str | None) -> tuple[str, str]:
-    """The way a message came and the number it came from: 'whatsapp:+18605550123' is WhatsApp from
-    +18605550123, anything else an SMS from what it says."""
-    text = (from_field or "").strip()
-    if text[:len(WHATSAPP)].lower() == WHATSAPP:
-        return "whatsapp", text[len(WHATSAPP):].strip()
-    return "sms", text
 
 
 def arrived(form: Mapping[str, str]) -> Arrival:

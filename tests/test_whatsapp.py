@@ -333,6 +333,27 @@ def test_the_simulator_sends_as_whatsapp(staff):
     assert sms["channel"] == "sms" and sms["replies"][0]["encoding"] == "GSM-7"
 
 
+@pytest.mark.parametrize("payload, told", [
+    (["hola"], "JSON object"),
+    ({"session": "w2", "body": ["STOP"]}, "body: text expected"),
+    ({"session": "w2", "body": "hola", "lang": ["es"]}, "lang: text expected"),
+    ({"session": "w2", "body": "hola", "lang": "xx"}, "not a language the hotline serves"),
+    ({"session": "w2", "body": "hola", "channel": "telegram"}, "channel: one of sms, whatsapp"),
+])
+def test_the_simulator_says_what_is_wrong_with_a_request_and_changes_nothing(staff, redis_client, payload, told):
+    answer = staff.post("/simulator/sms", json=payload)
+    assert answer.status_code == 400 and told in answer.get_data(as_text=True)
+    assert not [k for k in redis_client.scan_iter("hotline:*") if b"optout" in k or b":sms:" in k]
+
+
+def test_the_simulator_reads_its_channel_in_any_case_and_gives_each_tab_its_own_phone(staff):
+    reply = staff.post("/simulator/sms", json={"session": "x", "body": "hola", "channel": "WhatsApp"}).get_json()
+    assert reply["channel"] == "whatsapp"
+    staff.post("/simulator/sms", json={"session": "x", "body": "STOP"})
+    other = staff.post("/simulator/sms", json={"session": "z", "body": "hola"}).get_json()   # another tab
+    assert other["replies"] and "Responda con un numero" in other["replies"][0]["text"]   # SMS: accents folded
+
+
 def test_check_warns_where_whatsapp_would_split_and_long_topics_go_in_numbered_parts(content_copy, settings,
                                                                                        redis_client, make_app):
     from hotline import whatsapp
@@ -370,3 +391,31 @@ def test_hotline_chat_writes_as_whatsapp(tmp_path):
     assert replies[1]["text"].startswith("*Ayuda legal gratuita*") and "(860) 541-5030" in replies[1]["text"]
     assert replies[2]["text"].startswith("No recibirá más respuestas") and replies[3]["text"] == ""
     assert FAMILY not in result.stderr and WA_ID not in result.stderr
+
+
+@pytest.mark.parametrize("sender, told", [
+    ("whatsapp:", "is not a phone number"),
+    ("whatsapp:+18605550142@c.us", "is not a phone number"),
+    (f"whatsapp:{HOTLINE}", None),                                       # the hotline's own number: never answered
+])
+def test_hotline_chat_refuses_what_is_not_a_number_and_ignores_its_own(sender, told):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "HOTLINE_CONTENT_DIR")}
+    result = subprocess.run([sys.executable, "-m", "hotline.cli", "chat", "--from", sender, "--json"], input="hola\n",
+                            capture_output=True, text=True, env={**env, "HOTLINE_PHONE_NUMBER": HOTLINE}, timeout=120)
+    if told:
+        assert result.returncode == 2 and told in result.stderr and "Traceback" not in result.stderr
+    else:
+        assert result.returncode == 0 and json.loads(result.stdout.strip())["outcome"] == "ignored sender"
+
+
+@pytest.mark.parametrize("sender", [f"whatsapp:{HOTLINE}", f"WhatsApp:{HOTLINE}", f"whatsapp: {HOTLINE}"])
+def test_a_whatsapp_status_callback_on_the_message_webhook_changes_nothing(twilio, app, redis_client, sender):
+    reply = twilio.post("/sms", {"MessageSid": "SM" + "7" * 32, "AccountSid": ACCOUNT, "MessageStatus": "read",
+                                 "From": sender, "To": f"whatsapp:{FAMILY}", "ApiVersion": "2010-04-01"})
+    assert reply.status == 200 and reply.messages == []
+    assert list(redis_client.scan_iter("hotline:whatsapp:*")) == []
+    assert list(redis_client.scan_iter("hotline:stats:*")) == []                       # not counted as a message

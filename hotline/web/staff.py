@@ -5,9 +5,10 @@ import csv
 import datetime as dt
 import io
 import secrets
+import zlib
 from urllib.parse import parse_qs, urlparse
 
-from flask import Response, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, jsonify, redirect, render_template, request, url_for
 
 from hotline.stats import Stats, Table
 from hotline.web import hotline, sms, voice
@@ -85,18 +86,35 @@ def _when(choice: str) -> dt.datetime:
 def _number(session: str) -> str:
     """A made-up number for this simulator tab: 555-2000 to 555-2999 (the 555 exchange is never a family's line,
     and this part of it is neither the fictional 555-01xx, which the hotline never texts, nor a hotline number)."""
-    digits = "".join(c for c in session if c.isdigit())[:3].ljust(3, "0")
-    return f"+18605552{digits}"
+    return f"+18605552{zlib.crc32(session.encode()) % 1000:03d}"
+
+
+def _asked(*fields: str, channels: tuple[str, ...] = ()) -> dict[str, str]:
+    """The simulator's JSON request: an object whose fields are text, a channel it knows and a language the hotline
+    serves; anything else is a 400 that says what was wrong."""
+    data = request.get_json(silent=True)
+    data = {} if data is None else data
+    if not isinstance(data, dict):
+        abort(400, description="the simulator sends a JSON object")
+    wrong = [name for name in fields if not isinstance(data.get(name) or "", str)]
+    if wrong:
+        abort(400, description=f"{', '.join(wrong)}: text expected")
+    asked = {name: (data.get(name) or "").strip() if name != "body" else data.get(name) or "" for name in fields}
+    if channels and asked.get("channel", "").lower() not in ("", *channels):
+        abort(400, description=f"channel: one of {', '.join(channels)}")
+    if asked.get("lang") and not hotline().catalog.has_language(asked["lang"]):
+        abort(400, description=f"lang: not a language the hotline serves ({asked['lang'][:20]})")
+    return asked
 
 
 @bp.post("/simulator/sms")
 def simulator_sms():
     """One text through the same code as /sms, by SMS or (channel "whatsapp") as a WhatsApp message; the replies
     with their segments and encoding (none on WhatsApp)."""
-    data = request.get_json(silent=True) or {}
-    channel = "whatsapp" if data.get("channel") == "whatsapp" else "sms"
-    response, done = sms.answer(_number(str(data.get("session", ""))), str(data.get("body", ""))[:1600],
-                                lang=data.get("lang") or None, channel=channel)
+    data = _asked("session", "body", "lang", "channel", channels=("sms", "whatsapp"))
+    channel = data["channel"].lower() or "sms"
+    response, done = sms.answer(_number(data["session"]), data["body"][:1600], lang=data["lang"] or None,
+                                channel=channel)
     return jsonify(twiml=str(response), lang=done.lang, rtl=hotline().catalog.language(done.lang).rtl,
                    channel=channel,
                    replies=[{"text": r.text, "segments": r.segments, "encoding": r.encoding} for r in done.replies])
@@ -106,9 +124,8 @@ def simulator_sms():
 def simulator_voice():
     """A call, or a key or words at a prompt, through the same code as /voice; the TwiML as Twilio gets it, and
     the texts the call would send (the numbers a caller asked for), shown in the simulator's text thread."""
-    data = request.get_json(silent=True) or {}
-    number, when = _number(str(data.get("session", ""))), _when(str(data.get("when", "")))
-    action = str(data.get("action") or "")
+    data = _asked("session", "when", "action", "digits", "speech")
+    number, when, action = _number(data["session"]), _when(data["when"]), data["action"]
     texts: list[str] = []
     if not action:   # the simulator's number is its own, as a carrier would attest; its texts are shown, not sent
         document = voice.call(number, now=when, attested=True, texting_on=True)
@@ -116,7 +133,7 @@ def simulator_voice():
         document = voice.not_answered(number)
     else:
         query = {k: v[0] for k, v in parse_qs(urlparse(action).query).items()}
-        document = voice.prompt(number, query, data.get("digits"), data.get("speech"), now=when,
+        document = voice.prompt(number, query, data["digits"] or None, data["speech"] or None, now=when,
                                 send=lambda _to, body: texts.append(body))
     return jsonify(twiml=str(document), texts=texts)
 
