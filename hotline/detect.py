@@ -68,7 +68,8 @@ def _detector():
 def warm(catalog: Catalog) -> None:
     """Build the detector and the names ahead of the first text, so no family waits for them."""
     _detector()
-    _names(catalog)
+    _every_name(catalog)
+    _served_names(catalog)
 
 
 def _served(catalog: Catalog) -> dict[str, str]:
@@ -99,7 +100,7 @@ def _named(catalog: Catalog, said: str) -> Guess | None:
     words = said.split()
     if not words or len(words) > SHORT or NEGATIONS.intersection(words):
         return None
-    first = _mentioned(_names(catalog), said)
+    first = _mentioned(_every_name(catalog), said)
     if first is None:
         return None
     return Guess(first, chosen=True) if first else UNCLEAR
@@ -174,7 +175,7 @@ def _latin(catalog: Catalog, text: Inbound, found: dict[str, float], served: set
         return _by_words(others, found, served) if others else None
     if not ASKING.intersection(words) or NEGATIONS.intersection(words):   # not "I don't read Spanish"
         return english
-    asked = _mentioned(_names(catalog), text.words, english)   # "I speak Dari", "anyone speak Somali?"
+    asked = _mentioned(_every_name(catalog), text.words, english)   # "I speak Dari", "anyone speak Somali?"
     return english if asked is None else asked or None
 
 
@@ -220,12 +221,37 @@ def guess(catalog: Catalog, text: Inbound) -> Guess:
     found = _detected(catalog, text.body)
     served = {lang.code for lang in catalog.languages}
     read = _latin if written == "LATIN" else _lettered
-    return Guess(read(catalog, text, found, served) or _mentioned(vocab.names, said, _served(catalog).get("ENGLISH")))
+    english = _served(catalog).get("ENGLISH")
+    return Guess(read(catalog, text, found, served) or _mentioned(_served_names(catalog), said, english))
 
 
-def _mentioned(names: dict[str, str], said: str, but: str | None = None) -> str | None:
+Names = dict[str, tuple[tuple[str, str], ...]]   # language names by their first word: (name, code) for each
+
+
+def _by_first_word(names: dict[str, str]) -> Names:
+    """Names indexed by their first word, so a text is matched against the few that could be in it."""
+    index: dict[str, list[tuple[str, str]]] = {}
+    for name, code in names.items():
+        if name:
+            index.setdefault(name.split(" ", 1)[0], []).append((name, code))
+    return {word: tuple(found) for word, found in index.items()}
+
+
+@per_catalog(maxsize=1)
+def _every_name(catalog: Catalog) -> Names:
+    """Every language name a family may text (_names), by first word."""
+    return _by_first_word(_names(catalog))
+
+
+@per_catalog(maxsize=1)
+def _served_names(catalog: Catalog) -> Names:
+    """The served languages' names, by first word."""
+    return _by_first_word(vocabulary(catalog).names)
+
+
+def _mentioned(names: Names, said: str, but: str | None = None) -> str | None:
     """The first language a text names, but the one given: its code, '' for a language not served, else None."""
     padded = f" {said} "
-    found = sorted((padded.find(f" {name} "), code) for name, code in names.items()
-                   if code != but and f" {name} " in padded)
-    return found[0][1] if found else None
+    found = [(padded.find(f" {name} "), code) for word in set(said.split()) for name, code in names.get(word, ())
+             if code != but and f" {name} " in padded]
+    return min(found)[1] if found else None
