@@ -72,9 +72,16 @@ def warm(catalog: Catalog) -> None:
     _served_names(catalog)
 
 
+@per_catalog(maxsize=1)
 def _served(catalog: Catalog) -> dict[str, str]:
     """The detector's language names, each with the served language it stands for (Serbian: Bosnian)."""
     return {name: lang.code for lang in catalog.languages for name in lang.detect}
+
+
+@per_catalog(maxsize=1)
+def _codes(catalog: Catalog) -> frozenset[str]:
+    """The served languages' codes."""
+    return frozenset(lang.code for lang in catalog.languages)
 
 
 @per_catalog(maxsize=1)
@@ -126,9 +133,13 @@ def _detected(catalog: Catalog, body: str) -> dict[str, float]:
     language not served under its detector name."""
     served = _served(catalog)
     found: dict[str, float] = {}
-    for value in _detector().compute_language_confidence_values(body):
-        key = served.get(value.language.name, value.language.name)
-        found[key] = found.get(key, 0.0) + value.value
+    for value in _detector().compute_language_confidence_values(body):   # the likeliest first
+        confidence = value.value
+        if not confidence:   # the rest are 0 too (of ~75 languages, most)
+            break
+        name = value.language.name
+        key = served.get(name, name)
+        found[key] = found.get(key, 0.0) + confidence
     return found
 
 
@@ -219,7 +230,7 @@ def guess(catalog: Catalog, text: Inbound) -> Guess:
     if written is None:
         return UNCLEAR
     found = _detected(catalog, text.body)
-    served = {lang.code for lang in catalog.languages}
+    served = _codes(catalog)
     read = _latin if written == "LATIN" else _lettered
     english = _served(catalog).get("ENGLISH")
     return Guess(read(catalog, text, found, served) or _mentioned(_served_names(catalog), said, english))
