@@ -98,6 +98,7 @@ class Input:
     value: str = ""
     topic: str = ""   # with start or language: a topic to open in that language (a keyword that is also its word)
     guessed: bool = False   # with language: guessed from what the family wrote, not chosen
+    confirms: bool = False  # with choose: written in the conversation's guessed language, which it confirms
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ def step(catalog: Catalog, state: State, event: Input) -> Turn:
         state = replace(state, lang=None)
     if state.node not in catalog.nodes and state.node not in (LANGUAGES, CALLBACK, ERASE):
         state = replace(state, node=MAIN, page=0)
-    state = replace(state, turns=state.turns + 1)
+    state = replace(state, turns=state.turns + 1, guessed=state.guessed and not event.confirms)
     if state.channel == "voice" and state.turns > TURN_LIMIT:
         return _goodbye(state)
     return _HANDLERS[event.kind](catalog, state, event)

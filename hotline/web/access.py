@@ -46,7 +46,7 @@ class StaffSessions(SecureCookieSessionInterface):
     do, and building the signer for each of them cost a tenth of a text's answer."""
 
     def open_session(self, app, request):
-        if app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        if app.config["SESSION_COOKIE_NAME"] not in request.environ.get("HTTP_COOKIE", ""):   # no parsing needed
             return self.session_class()
         return super().open_session(app, request)
 

@@ -16,8 +16,10 @@ log = logging.getLogger(__name__)
 
 def base_url() -> str:
     """The hotline's address as Twilio calls it: HOTLINE_PUBLIC_URL, else this request's proxy-aware scheme and
-    host."""
-    return (hotline().settings.public_url or f"{request.scheme}://{request.host}") + request.script_root
+    host (worked out once a request: the signature and the status callback's URL both need it)."""
+    if "base_url" not in g:
+        g.base_url = (hotline().settings.public_url or f"{request.scheme}://{request.host}") + request.script_root
+    return g.base_url
 
 
 def signed_url() -> str:
