@@ -67,6 +67,7 @@ class Schedule:
     calendars: tuple[str, ...] = ()   # public holiday calendars (US, US-CT): closed on their days every year
     forward_timeout: int = FORWARD_TIMEOUT   # seconds the Welcome Center rings before the caller gets the menu
 
+    @lru_cache(maxsize=1024)   # asked for the same few days by every call (a schedule is a frozen value)
     def closed_day(self, date: dt.date) -> ClosedDay | None:
         """The holiday or closure on this date, if any: the schedule's own days, then its calendars'."""
         own = next((c for c in self.closed if c.matches(date)), None)
@@ -99,6 +100,7 @@ class Schedule:
                 return opens
         return None
 
+    @lru_cache(maxsize=64)
     def closure_ahead(self, today: dt.date) -> tuple[dt.date, dt.date] | None:
         """The first and last day of a closure that begins within a week after today: days the Welcome Center
         would be open but for holidays or closures, at least LONG_CLOSURE of them, with nothing but days it is
