@@ -81,7 +81,7 @@ def read(catalog: Catalog, state: State, text: Inbound) -> Input:
         found = guess(catalog, text)
         if found.lang and found.lang != lang:
             return Input("language", found.lang, vocab.topics.get((found.lang, said), ""), guessed=not found.chosen)
-        return Input("choose", said, confirms=found.lang == lang)   # a second text in it: no longer only guessed
+        return Input("choose", said, confirms=lang is not None and found.lang == lang)   # no longer only guessed
     return Input("choose", said)
 
 
