@@ -20,11 +20,10 @@ from hotline.engine import Turn
 from hotline.sessions import (CONFLICT, DOWN, DUPLICATE, ERASED, OK, OPT_OUT_KINDS, OPT_OUT_TTL, OPT_OUTS, RETRY_TTL,
                                Changes, Loaded, Store)
 from hotline.sms import SmsReply, Writer
-from hotline.stats import counts_for
+from hotline.stats import counts_for, limited
 
 ATTEMPTS = 8          # a text that collides with another from the same number is read and stepped again
 UNDONE = "not_done"   # what a family is told when STOP, START or ERASE could not be stored
-STOPPED = {"sms": "stopped", "whatsapp": "whatsapp.stopped"}   # a stop confirmed: SMS's names Twilio's STOP
 WRITERS = {"sms": sms.SMS, "whatsapp": whatsapp.WHATSAPP}   # how each way of texting writes its replies
 
 
@@ -67,7 +66,7 @@ def text(catalog: Catalog, store: Store, number: str, body: str | None, lang: st
         if attempt:   # collided with another text from the same number: a moment, so that one of them wins
             time.sleep(random.uniform(0, 0.002 * attempt))
         loaded = store.load(who, channel, limit=said.command is None and said.twilio is None, retry=retry, day=day,
-                            counts=tuple(counts_for(channel, None, outcomes=["rate limited"])))
+                            counts=limited(channel))
         if loaded.replay is not None:
             replies = [writer.reply(t) for t in orjson.loads(loaded.replay)]
             return Exchange(None, replies, True, "retry")
@@ -116,7 +115,7 @@ def _plan(catalog: Catalog, store: Store, who: str, said: inbound.Inbound, loade
         return _Plan(Exchange(None, [], True, "opted out, no reply", speak[0]))
     if kind == "stop":
         changes = Changes(sets=[(opt_out, BY_HOTLINE, OPT_OUT_TTL)])
-        replies = _notices(catalog, speak, STOPPED[writer.channel], writer)
+        replies = _notices(catalog, speak, writer.stopped, writer)
         return _Plan(Exchange(None, replies, True, "opted out", speak[0]), changes, must_store=True)
     if kind == "help":       # answered even after the hotline's own opt-out, as carriers expect
         return _Plan(Exchange(None, _notices(catalog, speak, "help", writer), True, "help", speak[0]))

@@ -153,9 +153,10 @@ class Writer:
     reply: Callable[[str], Any]                                 # a text as a reply (SmsReply, WhatsAppReply)
     screen: Callable[[Catalog, str, Screen, bool], tuple]       # a screen as the messages sent for it
     choices: Callable[[Catalog], Any]                           # the language list, as one reply
+    stopped: str = "stopped"                                    # the message that confirms the family's stop word
 
 
-SMS = Writer("sms", written, sized, _page, choices)
+SMS = Writer("sms", written, sized, _page, choices)   # its stop confirmation names Twilio's STOP
 
 
 def render(catalog: Catalog, turn: Turn, writer: Writer | None = None) -> list[SmsReply]:

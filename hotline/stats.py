@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 
 from hotline.sessions import Store, day_key
 
@@ -29,6 +30,12 @@ def counts_for(channel: str, lang: str | None, events=(), outcomes=(), new: bool
     outcomes += ["text budget used up" for e in events if e.name == "textme" and e.value == "busy"]
     fields += [f"outcome:{o}" for o in outcomes if o in COUNTED_OUTCOMES]
     return fields
+
+
+@lru_cache(maxsize=None)
+def limited(channel: str) -> tuple[str, ...]:
+    """The counters a message or call over a rate limit adds to (worked out once a channel: on the hot path)."""
+    return tuple(counts_for(channel, None, outcomes=["rate limited"]))
 
 
 def delivery_counts(status: str, error_code: str = "") -> list[str]:

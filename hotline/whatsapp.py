@@ -74,14 +74,10 @@ def messages(catalog: Catalog, lang: str, screen: Screen, guessed: bool = False)
     return tuple(WhatsAppReply(text) for text in split(lines))
 
 
-def _screen(catalog: Catalog, lang: str, screen: Screen, guessed: bool) -> tuple[WhatsAppReply, ...]:
-    return messages(catalog, lang, screen, guessed)
-
-
 @per_catalog(maxsize=1)
 def choices(catalog: Catalog) -> WhatsAppReply:
     """The language list as one WhatsApp message, every name as its language writes it."""
     return WhatsAppReply(language_list(catalog, written))
 
 
-WHATSAPP = Writer(CHANNEL, written, WhatsAppReply, _screen, choices)
+WHATSAPP = Writer(CHANNEL, written, WhatsAppReply, messages, choices, stopped="whatsapp.stopped")

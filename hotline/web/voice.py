@@ -9,7 +9,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from hotline import budgets, callers, carrier, screening, texting, voice
 from hotline.engine import TEXT_ME, TEXT_OUTCOMES, Turn, texted
 from hotline.sessions import DOWN, LANGUAGE_TTL, OPT_OUT_KINDS, SESSION_TTL, Changes, record
-from hotline.stats import counts_for
+from hotline.stats import counts_for, limited
 from hotline.web import hotline, note
 from hotline.web.twilio import protect, status_url, twiml
 
@@ -49,7 +49,7 @@ def call(number: str, now=None, call_sid: str = "", attested: bool = False, text
     who, withheld = _caller(number, call_sid)
     is_open, opens = _hours(now)
     loaded = app.store.load(who, "voice", retry=retry, day=day,   # counted in open hours too: a flood is a flood
-                            counts=tuple(counts_for("voice", None, outcomes=["rate limited"])),
+                            counts=limited("voice"),
                             rate="voice" if attested and not withheld else "voice-unattested")
     if loaded.limited:
         note(outcome="rate limited")
