@@ -17,8 +17,8 @@ from hotline import callers, inbound, sms, whatsapp
 from hotline.content.catalog import Catalog
 from hotline.carrier import BY_HOTLINE, BY_TWILIO
 from hotline.engine import Turn
-from hotline.sessions import (CONFLICT, DOWN, DUPLICATE, ERASED, OK, OPT_OUT_KINDS, OPT_OUT_TTL, OPT_OUTS, RETRY_TTL,
-                               Changes, Loaded, Store)
+from hotline.sessions import (CONFLICT, DOWN, DUPLICATE, ERASED, OK, OPT_OUT_TTL, OPT_OUTS, OTHER_OPT_OUT,
+                               RETRY_TTL, Changes, Loaded, Store)
 from hotline.sms import SmsReply, Writer
 from hotline.stats import counts_for, limited
 
@@ -46,6 +46,8 @@ class _Plan:
     changes: Changes = field(default_factory=Changes)
     compare: bool = False      # written only if the conversation read is still the one stored
     must_store: bool = False   # a command that must not be confirmed unless stored
+    replayed: bool = False     # its reply is kept with the conversation for a retry: a copy of the same text in
+                               # flight meanwhile fails the compare, reads again and gets it (no once-mark needed)
 
 
 def text(catalog: Catalog, store: Store, number: str, body: str | None, lang: str | None = None,
@@ -80,7 +82,7 @@ def text(catalog: Catalog, store: Store, number: str, body: str | None, lang: st
         done = plan.exchange
         plan.changes.counts = counts_for(channel, done.lang, done.turn.events if done.turn else (), [done.outcome])
         result = store.commit(who, plan.changes, channel=channel, compare=loaded if plan.compare else None, day=day,
-                              once=retry)
+                              once="" if plan.replayed else retry)
         if result == CONFLICT:
             continue
         if result == DOWN and plan.must_store:
@@ -135,14 +137,14 @@ def _plan(catalog: Catalog, store: Store, who: str, said: inbound.Inbound, loade
     if kind == "start":
         changes.deletes.append(opt_out)
     return _Plan(Exchange(turn, replies, True, "reply", turn.state.lang), changes, compare=True,
-                 must_store=kind == "start")
+                 must_store=kind == "start", replayed=reply is not None)
 
 
 def _kept_by_twilio(channel: str, loaded: Loaded) -> tuple[str, ...]:
     """The opt-outs an ERASE keeps: those Twilio keeps too (its STOP by SMS, or OptOutType=STOP), which only its
     opt-in words lift; the channel's own, read as loaded.opt_out, and the other channel's (loaded.other_opt_out)."""
     mine = OPT_OUTS[channel]
-    other = next(kind for kind in OPT_OUT_KINDS if kind != mine)
+    other = OTHER_OPT_OUT[mine]
     return tuple(kind for kind, whose in ((mine, loaded.opt_out), (other, loaded.other_opt_out)) if whose == BY_TWILIO)
 
 

@@ -6,7 +6,7 @@ Redis or Twilio; the adapters turn its Screens into TwiML.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Literal
 
 import orjson
@@ -60,6 +60,15 @@ class State:
         """The state as plain values (for JSON)."""
         return vars(self)   # every field is a plain value
 
+    def changed(self, **changes) -> "State":
+        """This state with some fields changed: dataclasses.replace for a State, without its walk through every
+        field's definition (a text or a call step makes two or three: a twentieth of a webhook's Python)."""
+        if not changes.keys() <= _STATE_FIELDS:
+            raise TypeError(f"State has no field {sorted(changes.keys() - _STATE_FIELDS)}")
+        new = object.__new__(State)
+        new.__dict__.update(self.__dict__, **changes)   # a frozen value, built as __init__ would (no __post_init__)
+        return new
+
     def to_json(self) -> str:
         """A compact JSON form for storage or a URL."""
         return orjson.dumps(vars(self)).decode()
@@ -88,6 +97,9 @@ class State:
               and isinstance(state.texted, str) and isinstance(state.brief, bool) and isinstance(state.guessed, bool)
               and (state.lang is None or isinstance(state.lang, str)))
         return state if ok else None
+
+
+_STATE_FIELDS = frozenset(f.name for f in fields(State))
 
 
 @dataclass(frozen=True)
@@ -138,17 +150,17 @@ def with_notice(turn: Turn, notice: str) -> Turn:
 def step(catalog: Catalog, state: State, event: Input) -> Turn:
     """Advance a conversation by one input."""
     if state.lang is not None and not catalog.has_language(state.lang):
-        state = replace(state, lang=None)
+        state = state.changed(lang=None)
     if state.node not in catalog.nodes and state.node not in (LANGUAGES, CALLBACK, ERASE):
-        state = replace(state, node=MAIN, page=0)
-    state = replace(state, turns=state.turns + 1, guessed=state.guessed and not event.confirms)
+        state = state.changed(node=MAIN, page=0)
+    state = state.changed(turns=state.turns + 1, guessed=state.guessed and not event.confirms)
     if state.channel == "voice" and state.turns > TURN_LIMIT:
         return _goodbye(state)
     return _HANDLERS[event.kind](catalog, state, event)
 
 
 def _show(state: State, node: str, *events: Event, notices: tuple[str, ...] = ()) -> Turn:
-    new = replace(state, node=node, page=0, misses=0, brief=False)
+    new = state.changed(node=node, page=0, misses=0, brief=False)
     return Turn((Screen(node, notices),), new, events)
 
 
@@ -159,7 +171,7 @@ def _goodbye(state: State) -> Turn:
 def _start(catalog: Catalog, state: State, event: Input) -> Turn:
     lang = event.value
     if catalog.has_language(lang):
-        return _opened(catalog, replace(state, lang=lang), event.topic, Event("language", lang), notice="intro")
+        return _opened(catalog, state.changed(lang=lang), event.topic, Event("language", lang), notice="intro")
     if state.lang:
         return _show(state, MAIN, Event("topic", MAIN))
     return _show(state, LANGUAGES)
@@ -175,7 +187,7 @@ def _opened(catalog: Catalog, state: State, topic: str, *events: Event, notice: 
 def _language(catalog: Catalog, state: State, event: Input) -> Turn:
     if not catalog.has_language(event.value):
         return _show(state, LANGUAGES, Event("unclear"), notices=("unclear",))
-    new = replace(state, lang=event.value, guessed=event.guessed)
+    new = state.changed(lang=event.value, guessed=event.guessed)
     return _opened(catalog, new, event.topic, Event("language", event.value))
 
 
@@ -205,20 +217,20 @@ def language_pages(catalog: Catalog, channel: str) -> int:
 
 
 def _repeat(catalog: Catalog, state: State, _: Input) -> Turn:
-    return Turn((Screen(state.node, page=state.page, brief=state.brief),), replace(state, misses=0), (Event("repeat"),))
+    return Turn((Screen(state.node, page=state.page, brief=state.brief),), state.changed(misses=0), (Event("repeat"),))
 
 
 def _more(catalog: Catalog, state: State, _: Input) -> Turn:
-    new = replace(state, page=state.page + 1, misses=0)
+    new = state.changed(page=state.page + 1, misses=0)
     return Turn((Screen(state.node, page=new.page, brief=state.brief),), new, (Event("more"),))
 
 
 def _silence(catalog: Catalog, state: State, _: Input) -> Turn:
-    new = replace(state, misses=state.misses + 1)
+    new = state.changed(misses=state.misses + 1)
     if new.misses >= SILENCE_LIMIT and state.node == LANGUAGES and state.lang is None:
         # A caller who says or presses nothing is not hung up on: English, with how to choose another.
         default = catalog.offered(state.channel)[0].code
-        return _show(replace(new, lang=default), MAIN, Event("language", default), Event("topic", MAIN))
+        return _show(new.changed(lang=default), MAIN, Event("language", default), Event("topic", MAIN))
     if new.misses >= SILENCE_LIMIT:
         return _goodbye(new)
     return Turn((Screen(state.node, page=state.page),), new, (Event("silence"),))
@@ -232,7 +244,7 @@ def _unsure(catalog: Catalog, state: State, _: Input) -> Turn:
     else:
         node = catalog.nodes[state.node]
         menu = node.id if node.options else MAIN
-    new = replace(state, node=menu, page=state.page if menu == LANGUAGES else 0, misses=0, brief=False)
+    new = state.changed(node=menu, page=state.page if menu == LANGUAGES else 0, misses=0, brief=False)
     return Turn((Screen(menu, notices=(UNSURE,), page=new.page),), new, (Event(UNSURE),))
 
 
@@ -248,7 +260,7 @@ def _choose(catalog: Catalog, state: State, event: Input) -> Turn:
         return _menu(catalog, state, event)
     if state.node == LANGUAGES:
         if said == MORE_LANGUAGES_DIGIT and language_pages(catalog, state.channel) > 1:
-            new = replace(state, page=(state.page + 1) % language_pages(catalog, state.channel), misses=0)
+            new = state.changed(page=(state.page + 1) % language_pages(catalog, state.channel), misses=0)
             return Turn((Screen(LANGUAGES, page=new.page),), new)
         lang = match_language(catalog, said, state.channel, state.page)
         return _language(catalog, state, Input("language", lang or ""))
@@ -269,7 +281,7 @@ def _choose(catalog: Catalog, state: State, event: Input) -> Turn:
         return _text_me(state, node.id)
     if state.channel == "voice" and node.connect and said.isdigit() and 1 <= int(said) <= len(node.resources):
         rid = node.resources[int(said) - 1]
-        return Turn((Screen(CONNECT, target=rid),), replace(state, misses=0), (Event("connect", rid),))
+        return Turn((Screen(CONNECT, target=rid),), state.changed(misses=0), (Event("connect", rid),))
     target = match_option(catalog, node, lang, said)
     if target is None and node.id != MAIN:
         target = match_option(catalog, catalog.nodes[MAIN], lang, said)
@@ -283,14 +295,14 @@ def _text_me(state: State, topic: str) -> Turn:
     """The caller asked for this topic's numbers by text: once a topic a call."""
     if topic in state.texted.split():
         return texted(state, topic, "again")
-    return Turn((Screen(TEXT_ME, target=topic),), replace(state, misses=0))
+    return Turn((Screen(TEXT_ME, target=topic),), state.changed(misses=0))
 
 
 def texted(state: State, topic: str, outcome: str) -> Turn:
     """After a TEXT_ME screen, with what came of it (one of TEXT_OUTCOMES): the caller is told, and is back in the
     topic with what to press next."""
     done = f"{state.texted} {topic}".strip() if outcome == "sent" else state.texted
-    new = replace(state, node=topic, page=0, misses=0, brief=False, texted=done)
+    new = state.changed(node=topic, page=0, misses=0, brief=False, texted=done)
     return Turn((Screen(topic, notices=(f"textme.{outcome}",), brief=True),), new, (Event("textme", outcome),))
 
 

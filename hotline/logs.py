@@ -10,6 +10,7 @@ import orjson
 
 # Attributes every LogRecord has; anything else was passed with extra= and is logged as a field.
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+FIELDS = "_hotline_fields"   # where record() puts a line's fields on its LogRecord (a name no other attribute has)
 
 
 class JsonFormatter(logging.Formatter):
@@ -26,9 +27,13 @@ class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {"time": self._time(record.created), "level": record.levelname.lower(),
                  "logger": record.name, "event": record.getMessage()}
-        for key, value in record.__dict__.items():
-            if key not in _STANDARD and key[0] != "_":
-                entry[key] = value
+        fields = record.__dict__.get(FIELDS)
+        if fields is not None:   # record()'s line: its fields as given, not looked for among the record's attributes
+            entry.update(fields)
+        else:
+            for key, value in record.__dict__.items():
+                if key not in _STANDARD and key[0] != "_":
+                    entry[key] = value
         if record.exc_info and record.exc_info[0]:
             entry["exception"] = record.exc_info[0].__name__
         try:
@@ -39,9 +44,10 @@ class JsonFormatter(logging.Formatter):
 
 def record(logger: logging.Logger, event: str, fields: dict) -> None:
     """Log one event with its fields at INFO: what logger.info(event, extra=fields) does, without looking up
-    the caller's file and line (never shown), which is a third of the cost of a line a request."""
+    the caller's file and line (never shown), which is a third of the cost of a line a request, and with the fields
+    kept together on the record (one attribute set, none searched for)."""
     if logger.isEnabledFor(logging.INFO):
-        logger.handle(logger.makeRecord(logger.name, logging.INFO, "", 0, event, (), None, extra=fields))
+        logger.handle(logger.makeRecord(logger.name, logging.INFO, "", 0, event, (), None, extra={FIELDS: fields}))
 
 
 def configure(level: int = logging.INFO) -> None:

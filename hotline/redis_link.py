@@ -3,7 +3,6 @@ connections a worker, a single failure tried once more, a failover noticed at on
 words a district's IT person can act on (never the password in the URL)."""
 from __future__ import annotations
 
-import queue
 import ssl
 import threading
 from urllib.parse import urlsplit
@@ -100,45 +99,64 @@ class Clients:
     """Single-connection clients for the webhooks' scripts, each lent to one request at a time: borrowing from
     redis-py's pool checks the connection with a system call at every command, a fifth of a webhook's Redis time.
     At most MAX_CONNECTIONS a worker (a managed Redis caps its clients: see the README's connections); a request
-    that finds them all in use waits up to TIMEOUT for one."""
+    that finds them all in use waits up to TIMEOUT for one. An idle client is taken and given back without a lock
+    (a list's pop and append are atomic); only opening one, or waiting for one, takes the lock."""
 
     def __init__(self, url: str, size: int = MAX_CONNECTIONS):
         self.url, self.size = url, size
-        self.idle: queue.LifoQueue[redis.Redis] = queue.LifoQueue()
+        self.idle: list[redis.Redis] = []     # the last given back is lent first (its connection is warm)
         self.opened = 0
+        self.waiting = 0
         self.lock = threading.Lock()
+        self.given_back = threading.Condition(self.lock)
 
     def borrow(self) -> redis.Redis:
         """A client for one request; ConnectionError when none is free within TIMEOUT."""
         try:
-            return self.idle.get_nowait()
-        except queue.Empty:
+            return self.idle.pop()
+        except IndexError:
             pass
         with self.lock:
-            if self.opened < self.size:
-                self.opened += 1
-                return connect(self.url, single=True)
+            while self.opened >= self.size:   # all lent: wait for one given back (or closed, making room)
+                self.waiting += 1
+                try:
+                    if not self.given_back.wait_for(lambda: self.idle or self.opened < self.size, timeout=TIMEOUT):
+                        raise redis.ConnectionError(f"all {self.size} connections of this worker are in use")
+                finally:
+                    self.waiting -= 1
+                try:
+                    return self.idle.pop()
+                except IndexError:   # taken meanwhile by a request that needed no lock, or room to open one
+                    continue
+            self.opened += 1
         try:
-            return self.idle.get(timeout=TIMEOUT)
-        except queue.Empty:
-            raise redis.ConnectionError(f"all {self.size} connections of this worker are in use") from None
+            return connect(self.url, single=True)
+        except BaseException:
+            with self.lock:
+                self.opened -= 1
+                self.given_back.notify()
+            raise
 
     def give_back(self, client: redis.Redis, broken: bool = False) -> None:
         """A client back for the next request; a broken one is closed (its place is opened again when needed)."""
-        if not broken:
-            self.idle.put(client)
+        if broken:
+            client.close()
+            with self.lock:
+                self.opened -= 1
+                self.given_back.notify()   # a waiting request may open one in its place
             return
-        client.close()
-        with self.lock:
-            self.opened -= 1
+        self.idle.append(client)
+        if self.waiting:
+            with self.lock:
+                self.given_back.notify()
 
     def drop_idle(self) -> None:
         """Close every idle connection: after a failover they all reach the old primary, now a read-only replica,
         and the next requests must connect afresh (to wherever the URL leads now)."""
         while True:
             try:
-                client = self.idle.get_nowait()
-            except queue.Empty:
+                client = self.idle.pop()
+            except IndexError:
                 return
             self.give_back(client, broken=True)
 

@@ -88,10 +88,11 @@ if result == 'ok' and tonumber(ARGV[8]) > 0 then
 end
 local sets, dels, counters = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[7])
 if result == 'ok' then
-  local now = tonumber(redis.call('TIME')[1])
+  local now = nil   -- the clock, read only for a key the index keeps
   for i = 1, sets do
     local key, value, ttl = KEYS[5 + i], ARGV[7 + 2 * i], tonumber(ARGV[8 + 2 * i])
     if ttl < 0 then
+      now = now or tonumber(redis.call('TIME')[1])
       redis.call('SET', key, value)
       redis.call('ZADD', KEYS[4], now - ttl, key)
     else

@@ -27,12 +27,13 @@ the connections and what a failure means in hotline.redis_link.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
 import logging
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 
+import hiredis
 import orjson
 import redis
 
@@ -56,6 +57,8 @@ RATE_WINDOW = 120                  # seconds a minute's rate count is kept
 # family may stop one without the other. A call reads the SMS one: it decides whether the call may text the caller.
 OPT_OUTS = {"sms": "optout", "voice": "optout", "whatsapp": "whatsapp-optout"}
 OPT_OUT_KINDS = ("optout", "whatsapp-optout")
+OTHER_OPT_OUT = {"optout": "whatsapp-optout", "whatsapp-optout": "optout"}   # a number's opt-out on its other way
+                                                                              # of texting
 KINDS = ("sms", "whatsapp", "voice", "lang", "optout", "whatsapp-optout", "callback")   # every kind of key kept for
                                                                                           # a number
 RATES = ("sms", "whatsapp", "voice", "voice-unattested")   # a number's rate counters, one for each way it reaches us
@@ -109,8 +112,9 @@ def record(state: State | None, replies: list) -> str:
     return orjson.dumps({"state": state.as_dict() if state else None, "replies": replies}).decode()
 
 
-def _parse(raw: bytes | None, channel: str) -> tuple[State | None, tuple]:
-    """The state and the replies of a kept conversation (a bare state, as kept before replies were)."""
+def _parse(raw: bytes | None, channel: str, since: float | None = None) -> tuple[State | None, tuple]:
+    """The state and the replies of a kept conversation (a bare state, as kept before replies were); since: only the
+    replies given after that time."""
     if not raw:
         return None, ()
     try:
@@ -119,13 +123,15 @@ def _parse(raw: bytes | None, channel: str) -> tuple[State | None, tuple]:
         return None, ()
     if isinstance(data, dict) and "replies" in data:
         replies = data["replies"] if isinstance(data["replies"], list) else []
-        return State.from_dict(data.get("state"), channel), tuple(r for r in replies if isinstance(r, list)
-                                                                  and len(r) == 3)
+        return State.from_dict(data.get("state"), channel), tuple(
+            r for r in replies if isinstance(r, list) and len(r) == 3
+            and (since is None or isinstance(r[0], (int, float)) and r[0] > since))
     return State.from_dict(data, channel), ()
 
 
+@lru_cache(maxsize=8)
 def day_key(day: dt.date) -> str:
-    """The hash holding one day's usage counts."""
+    """The hash holding one day's usage counts (every request names it: made once a day)."""
     return f"{PREFIX}:stats:{day.isoformat()}"
 
 
@@ -222,10 +228,22 @@ class Store:
 
     def _eval(self, client: redis.Redis, script: str, keys: list, args: list):
         try:
-            return client.evalsha(self.scripts[script], len(keys), *keys, *args)
+            return self._evalsha(client, script, keys, args)
         except redis.exceptions.NoScriptError:
             client.script_load(script)
-            return client.evalsha(self.scripts[script], len(keys), *keys, *args)
+            return self._evalsha(client, script, keys, args)
+
+    def _evalsha(self, client: redis.Redis, script: str, keys: list, args: list):
+        """EVALSHA on a client of Clients (one connection of its own), sent as it is: packed by hiredis, on the
+        client's connection, without redis-py's per-argument encoding, lock and retry wrapper (a third of a
+        webhook's time in redis-py, measured; Clients and _run decide what is tried again). The embedded store
+        goes through redis-py's own evalsha."""
+        command = ("EVALSHA", self.scripts[script], len(keys), *keys, *args)
+        connection = getattr(client, "connection", None)
+        if connection is None:
+            return client.execute_command(*command)
+        connection.send_packed_command([hiredis.pack_command(command)], check_health=False)
+        return connection.read_response()
 
     def available(self) -> bool:
         """False for a few seconds after Redis failed, so an outage costs no time per request."""
@@ -255,7 +273,7 @@ class Store:
 
     @staticmethod
     def _hash(key: bytes, number: str) -> str:
-        return hmac.new(key, number.strip().encode(), hashlib.sha256).hexdigest()[:32]
+        return hmac.digest(key, number.strip().encode(), "sha256").hex()[:32]   # hmac.new's, in one C call
 
     @staticmethod
     def key(kind: str, who: str) -> str:
@@ -268,7 +286,7 @@ class Store:
 
     def retry_field(self, *parts: str) -> str:
         """The field a request's reply is kept under: a keyed hash of Twilio's ids for it, never the ids."""
-        return hmac.new(self.key_for_numbers, "\n".join(parts).encode(), hashlib.sha256).hexdigest()[:24]
+        return hmac.digest(self.key_for_numbers, "\n".join(parts).encode(), "sha256").hex()[:24]
 
     def load(self, who: str, channel: str = "sms", *, limit: bool = True, retry: str = "",
              day: dt.date | None = None, counts: tuple[str, ...] = (), rate: str = "") -> Loaded:
@@ -281,7 +299,7 @@ class Store:
             return Loaded(None, None, ok=False)
         minute = int(time.time() // 60)
         opt_out = OPT_OUTS.get(channel, "optout")
-        other = next(kind for kind in OPT_OUT_KINDS if kind != opt_out)
+        other = OTHER_OPT_OUT[opt_out]
         keys = [f"{PREFIX}:{channel}:{who}", f"{PREFIX}:lang:{who}", self.key(opt_out, who),   # each channel its own
                 self._rate(rate or channel, who, minute), f"{PREFIX}:rate:all:{channel}:{minute}",   # ceiling too
                 day_key(day or dt.date.today()), self.key("erased", retry or "-"), self.key(other, who)]
@@ -307,12 +325,10 @@ class Store:
             return self.load(who, channel, limit=limit, day=day, counts=counts, rate=rate)   # the field was in a
                                                                                               # reply's text
         self._note_opt_out(keys[2], bool(opted_out))
-        state, replies = _parse(raw_state, engine)
-        now = time.time()
+        state, replies = _parse(raw_state, engine, since=time.time() - RETRY_TTL)
         return Loaded(state, raw_lang.decode() if raw_lang else None, opted_out=bool(opted_out),
                       opt_out=_whose(opted_out), limited=bool(limited), read=(raw_state or b"", raw_lang or b""),
-                      other_opt_out=_whose(other_opt_out),
-                      replies=tuple(r for r in replies if isinstance(r[0], (int, float)) and now - r[0] < RETRY_TTL))
+                      other_opt_out=_whose(other_opt_out), replies=replies)
 
     def _note_opt_out(self, key: str, opted_out: bool) -> None:
         """Remember, by the opt-out's own key (a number's SMS and WhatsApp opt-outs apart), whether it was set."""
@@ -337,13 +353,17 @@ class Store:
         (DUPLICATE). An opt-out or a call-back request is kept with no Redis TTL (see UNEVICTABLE)."""
         if not self.available():
             return DOWN
-        counts = list(changes.counts) if day else []
+        counts = changes.counts if day else ()
         keys = [f"{PREFIX}:{channel}:{who}", f"{PREFIX}:lang:{who}", day_key(day or dt.date.today()), INDEX,
-                self.key("once", once or "-"), *(key for key, _, _ in changes.sets), *changes.deletes]
+                self.key("once", once or "-")]
         read = compare.read if compare is not None else (b"", b"")
-        sets = [(value, -ttl if key.split(":")[1] in UNEVICTABLE else ttl) for key, value, ttl in changes.sets]
         args = ["1" if compare is not None else "0", read[0], read[1], len(changes.sets), len(changes.deletes),
-                STATS_TTL, len(counts), RETRY_TTL if once else 0, *(part for pair in sets for part in pair), *counts]
+                STATS_TTL, len(counts), RETRY_TTL if once else 0]
+        for key, value, ttl in changes.sets:
+            keys.append(key)
+            args += (value, -ttl if key.split(":", 2)[1] in UNEVICTABLE else ttl)
+        keys += changes.deletes
+        args += counts
         try:
             result = self._run(WRITE, keys, args)
         except redis.RedisError as exc:
@@ -351,8 +371,9 @@ class Store:
             return DOWN
         result = result.decode() if isinstance(result, bytes) else result
         if result == OK:
+            written = keys[5:5 + len(changes.sets)]
             for key in (self.key(kind, who) for kind in OPT_OUT_KINDS):
-                if any(key == set_key for set_key, _, _ in changes.sets):
+                if key in written:
                     self._note_opt_out(key, True)
                 elif key in changes.deletes:
                     self._note_opt_out(key, False)

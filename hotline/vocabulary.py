@@ -1,7 +1,7 @@
 """Every word the hotline listens for, normalized once per catalog (not once per text)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hotline.content.catalog import SOURCE_LANGUAGE, Catalog, number_words
 from hotline.content.memo import per_catalog
@@ -27,11 +27,13 @@ class Vocabulary:
         """Whether a whole text is, in this language, a number word or a topic's word: a choice, not a switch."""
         return said in self.numbers.get(lang, {}) or (lang, said) in self.topics
 
+    agreed: dict[str, str] = field(default_factory=dict)   # a menu command's word -> its command, where every
+                                                          # language that has the word agrees
+
     def command(self, said: str) -> str | None:
         """A menu command (menu, languages, more) in any language, when every language that has the word agrees:
         IDIOMA brings the language list whatever language a family is read in."""
-        kinds = {words[said] for words in self.commands.values() if said in words}
-        return kinds.pop() if len(kinds) == 1 else None
+        return self.agreed.get(said)
 
 
 def _words(text: str) -> list[str]:
@@ -71,4 +73,9 @@ def vocabulary(catalog: Catalog) -> Vocabulary:
                   for lang in catalog.languages)   # not its names: "he speaks Spanish" is English
     topics = {(code, word): goto for (code, goto), words in options.items()
               if any(goto == opt.goto for opt in catalog.nodes["main"].options) for word in words}
-    return Vocabulary(keywords, names, carrier, commands, numbers, options, marks, topics)
+    claimed: dict[str, set[str]] = {}
+    for words in commands.values():
+        for word, kind in words.items():
+            claimed.setdefault(word, set()).add(kind)
+    agreed = {word: next(iter(kinds)) for word, kinds in claimed.items() if len(kinds) == 1}
+    return Vocabulary(keywords, names, carrier, commands, numbers, options, marks, topics, agreed)

@@ -267,6 +267,36 @@ def test_copies_of_one_call_back_confirmation_at_once_are_applied_and_counted_on
     store.close()
 
 
+def test_copies_of_one_text_at_once_get_one_answer_one_step_and_one_count(web, redis_client):
+    """Twilio retrying a text while the first copy is still being answered, by another worker: every copy gets the
+    same reply, the conversation steps once, and the day counts one text."""
+    import json
+
+    from hotline.stats import Stats
+
+    store = Store(redis.Redis.from_url(web.env["REDIS_URL"]), b"k" * 32)
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    def texts_counted() -> int:
+        return Stats(store).days(dt.datetime.now(ZoneInfo("America/New_York")).date(), 1)[0][1].get("sms", 0)
+
+    sent, before = 0, texts_counted()
+    for n in range(20):
+        number = f"+186053{n:05d}"
+        web.post("/sms", message_params(number, "hola"))
+        topic = message_params(number, "4")                       # one text, posted six times at once
+        answers = _together([lambda: web.post("/sms", topic)] * 6)
+        sent += 1
+        assert all(status == 200 for status, _ in answers)
+        assert len({body for _, body in answers}) == 1 and "(860) 692-3085" in answers[0][1]   # free legal help
+        (key,) = redis_client.scan_iter("hotline:sms:*")
+        assert json.loads(redis_client.get(key))["state"]["turns"] == 2                   # stepped once
+        redis_client.delete(key)
+    assert texts_counted() - before == 2 * sent                    # each "hola" and each "4" once
+    store.close()
+
+
 def test_three_texts_from_one_number_at_once_lose_no_step(web, redis_client):
     lost = 0
     for n in range(40):

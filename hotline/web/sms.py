@@ -1,14 +1,14 @@
 """POST /sms: Twilio's incoming-message webhook."""
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint
 from twilio.twiml.messaging_response import MessagingResponse
 
 from hotline import carrier, conversation, inbound, sms
 from hotline.stats import delivery_counts
 from hotline.render import fill
 from hotline.web import hotline, note
-from hotline.web.twilio import protect, status_url, twiml
+from hotline.web.twilio import fields, protect, status_url, twiml
 
 bp = Blueprint("sms", __name__)
 
@@ -42,7 +42,7 @@ def answer(number: str, body: str, media: bool = False, lang: str | None = None,
 @bp.post("/sms")
 def incoming():
     """Answer one text message, by SMS or WhatsApp (a status callback sent here by mistake changes nothing)."""
-    form = request.form
+    form = fields()
     if carrier.status_callback(form, hotline().settings.phone_numbers):
         note(outcome="status callback on /sms, ignored")
         return twiml(MessagingResponse())
@@ -55,7 +55,7 @@ def incoming():
 @bp.post("/status")
 def delivery():
     """Twilio's message status callback: the outcome counted for the day, by status and error code, no identity."""
-    form = request.form
+    form = fields()
     status = form.get("MessageStatus", form.get("SmsStatus", "")).strip().lower()
     if status in carrier.MESSAGE_STATUSES:
         app = hotline()

@@ -17,9 +17,10 @@ log = logging.getLogger(__name__)
 def base_url() -> str:
     """The hotline's address as Twilio calls it: HOTLINE_PUBLIC_URL, else this request's proxy-aware scheme and
     host (worked out once a request: the signature and the status callback's URL both need it)."""
-    if "base_url" not in g:
-        g.base_url = (hotline().settings.public_url or f"{request.scheme}://{request.host}") + request.script_root
-    return g.base_url
+    known = g.get("base_url")
+    if known is None:
+        known = g.base_url = (hotline().settings.public_url or f"{request.scheme}://{request.host}") + request.script_root
+    return known
 
 
 def signed_url() -> str:
@@ -32,6 +33,12 @@ def signed_url() -> str:
 def status_url() -> str:
     """Where Twilio posts the delivery status of the texts the hotline sends (POST /status)."""
     return f"{base_url()}/status"
+
+
+def fields() -> dict[str, str]:
+    """Twilio's form as a plain dict, for a view to read (werkzeug's MultiDict makes and catches an exception for
+    every field a request lacks, and most of Twilio's optional fields are absent)."""
+    return request.form.to_dict()
 
 
 def require_signature() -> None:

@@ -11,7 +11,7 @@ from hotline.engine import TEXT_ME, TEXT_OUTCOMES, Turn, texted
 from hotline.sessions import DOWN, LANGUAGE_TTL, OPT_OUT_KINDS, SESSION_TTL, Changes, record
 from hotline.stats import counts_for, limited
 from hotline.web import hotline, note
-from hotline.web.twilio import protect, status_url, twiml
+from hotline.web.twilio import fields, protect, status_url, twiml
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 protect(bp, voice.fallback)
@@ -77,7 +77,7 @@ def call(number: str, now=None, call_sid: str = "", attested: bool = False, text
 def incoming():
     """Answer a call: the Welcome Center while it is open, else the hotline in the caller's language (a call
     status callback sent here by mistake, about a call that has ended, changes nothing)."""
-    form = request.form
+    form = fields()
     if carrier.call_ended(form):
         note(outcome="status callback on /voice, ignored")
         return twiml(VoiceResponse())
@@ -103,7 +103,7 @@ def forwarded():
     """After ringing the Welcome Center: done if a person took the call (pressed the whisper's key), else the hotline
     menu at once. Not DialCallStatus: it says 'completed' for a voicemail too. Twilio's DialBridged stands in only
     when Redis cannot say (only a key press connects the two)."""
-    app, form = hotline(), request.form
+    app, form = hotline(), fields()
     taken = screening.taken(app.store, form.get("CallSid", ""))
     if taken or (taken is None and carrier.bridged(form)):
         note(outcome="taken by staff")
@@ -126,7 +126,7 @@ def whisper():
 def whisper_key():
     """A key on the Welcome Center's leg: a person took the call. Recorded for the caller's call (ParentCallSid),
     then nothing more on this leg, so Twilio connects the two."""
-    form = request.form
+    form = fields()
     if not form.get("Digits", "").strip():
         return twiml(voice.hang_up())
     stored = screening.mark_taken(hotline().store, form.get("ParentCallSid", ""))
@@ -205,6 +205,6 @@ def prompt(number: str, args, digits: str | None, speech: str | None, now=None, 
 @bp.post("/step")
 def step():
     """Answer what the caller pressed or said at a prompt."""
-    form = request.form
+    form = fields()
     return twiml(prompt(form.get("From", ""), request.args, form.get("Digits"), form.get("SpeechResult"),
                         call_sid=form.get("CallSid", ""), confidence=carrier.speech_confidence(form)))
