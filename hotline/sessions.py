@@ -204,9 +204,11 @@ class Store:
                    previous_key=previous.numbers if previous else None)
 
     def _run(self, script: str, keys: list, args: list):
-        """Run one of the scripts by its digest (loading it first where Redis does not have it: a restart). A reply
-        cut or slow is tried once more on a new connection; a read-only replica (a failover) drops every idle
-        connection at once and is tried once more, so the next ones reach the new primary."""
+        """Run one of the scripts by its digest (loading it first where Redis does not have it: a restart). A slow
+        reply is tried once more on another connection; a read-only replica (a failover) or a connection closed
+        under it (a provider closes idle ones: after a quiet night, all of them) drops every idle connection at
+        once and is tried once more on a new one, so the next ones reach whatever the URL leads to now. A script whose
+        reply was lost may have run: the compare-and-set and the once-mark make running it again change nothing."""
         if self.clients is None:
             return self._eval(self.client, script, keys, args)
         for attempt in (1, 2):
@@ -222,6 +224,8 @@ class Store:
                 broken = True
                 if attempt == 2 or outage(exc):
                     raise
+                if isinstance(exc, redis.ConnectionError):
+                    self.clients.drop_idle()
             finally:
                 self.clients.give_back(client, broken)
         raise AssertionError("unreachable")

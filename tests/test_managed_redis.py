@@ -267,6 +267,31 @@ def test_copies_of_one_call_back_confirmation_at_once_are_applied_and_counted_on
     store.close()
 
 
+def test_connections_the_provider_closed_while_idle_cost_no_family_a_stop(tmp_path):
+    """Providers close idle connections (Heroku's `redis:timeout`, ElastiCache's `timeout` parameter): after a quiet
+    night every connection a worker kept is dead, and the first texts of the morning must still be stored."""
+    server = _server(tmp_path, "--timeout", "1")
+    web = Gunicorn({"REDIS_URL": server.url, "TWILIO_AUTH_TOKEN": TOKEN, "HOTLINE_SECRET": SECRET.decode(),
+                    "HOTLINE_RATE_PER_NUMBER": "1000"}, tmp_path / "web.log").start()
+    try:
+        numbers = [f"+186054{n:05d}" for n in range(12)]
+        for _ in range(3):   # texts at the same moment: each worker opens several connections, then keeps them
+            _together([lambda n=n: web.post("/sms", message_params(n, "hola")) for n in numbers])
+        time.sleep(2.5)      # quiet: Redis closes every one of them
+        import json
+        import urllib.request
+
+        with urllib.request.urlopen(web.base + "/healthz?strict=1", timeout=5) as health:   # a monitor's look
+            assert json.loads(health.read())["redis"] == "ok"
+        stopped = [web.post("/sms", message_params(number, "PARAR"))[1] for number in numbers[:6]]
+        assert all("START" in answer for answer in stopped), stopped          # "no recibirá más mensajes... START"
+        keys = redis.Redis.from_url(server.url).keys("hotline:optout:*")
+        assert len(keys) == 6
+    finally:
+        web.stop()
+        server.stop()
+
+
 def test_copies_of_one_text_at_once_get_one_answer_one_step_and_one_count(web, redis_client):
     """Twilio retrying a text while the first copy is still being answered, by another worker: every copy gets the
     same reply, the conversation steps once, and the day counts one text."""
