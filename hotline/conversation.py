@@ -46,8 +46,6 @@ class _Plan:
     changes: Changes = field(default_factory=Changes)
     compare: bool = False      # written only if the conversation read is still the one stored
     must_store: bool = False   # a command that must not be confirmed unless stored
-    replayed: bool = False     # its reply is kept with the conversation for a retry: a copy of the same text in
-                               # flight meanwhile fails the compare, reads again and gets it (no once-mark needed)
 
 
 def text(catalog: Catalog, store: Store, number: str, body: str | None, lang: str | None = None,
@@ -82,7 +80,7 @@ def text(catalog: Catalog, store: Store, number: str, body: str | None, lang: st
         done = plan.exchange
         plan.changes.counts = counts_for(channel, done.lang, done.turn.events if done.turn else (), [done.outcome])
         result = store.commit(who, plan.changes, channel=channel, compare=loaded if plan.compare else None, day=day,
-                              once="" if plan.replayed else retry)
+                              once=retry)
         if result == CONFLICT:
             continue
         if result == DOWN and plan.must_store:
@@ -137,7 +135,7 @@ def _plan(catalog: Catalog, store: Store, who: str, said: inbound.Inbound, loade
     if kind == "start":
         changes.deletes.append(opt_out)
     return _Plan(Exchange(turn, replies, True, "reply", turn.state.lang), changes, compare=True,
-                 must_store=kind == "start", replayed=reply is not None)
+                 must_store=kind == "start")
 
 
 def _kept_by_twilio(channel: str, loaded: Loaded) -> tuple[str, ...]:

@@ -215,6 +215,28 @@ def test_a_retry_from_before_erase_restores_nothing(twilio, redis_client):
     assert not list(redis_client.scan_iter("hotline:sms:*")) and not list(redis_client.scan_iter("hotline:lang:*"))
 
 
+def test_a_retry_after_later_texts_changes_nothing_and_counts_nothing(twilio, app, redis_client):
+    """Twilio retries a text whose answer was lost after the family wrote three more (its reply is no longer
+    among those kept with the conversation): the conversation does not step again and the day counts it once."""
+    import json
+
+    from hotline.stats import Stats
+
+    number = "+18604990006"
+    twilio.text(number, "hola")
+    lost = message_params(number, "4")
+    assert twilio.post("/sms", lost).messages
+    for body in ("0", "1", "0"):
+        twilio.text(number, body)
+    (key,) = redis_client.scan_iter("hotline:sms:*")
+    turns = json.loads(redis_client.get(key))["state"]["turns"]
+    hotline = app.extensions["hotline"]
+    counted = Stats(hotline.store).days(hotline.today(), 1)[0][1]["sms"]
+    assert twilio.post("/sms", lost).status == 200                     # the retry
+    assert json.loads(redis_client.get(key))["state"]["turns"] == turns
+    assert Stats(hotline.store).days(hotline.today(), 1)[0][1]["sms"] == counted
+
+
 def test_a_retried_stop_counts_once(twilio, app, redis_client):
     stop = message_params("+18604990005", "STOP")
     for _ in range(3):
