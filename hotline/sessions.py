@@ -215,17 +215,12 @@ class Store:
             client, broken = self.clients.borrow(), False
             try:
                 return self._eval(client, script, keys, args)
-            except redis.ReadOnlyError:
+            except (redis.ReadOnlyError, redis.ConnectionError, redis.TimeoutError) as exc:
                 broken = True
-                self.clients.drop_idle()
-                if attempt == 2:
-                    raise
-            except (redis.ConnectionError, redis.TimeoutError) as exc:
-                broken = True
+                if not isinstance(exc, redis.TimeoutError):   # a failover, closed connections: no idle one is better
+                    self.clients.drop_idle()
                 if attempt == 2 or outage(exc):
                     raise
-                if isinstance(exc, redis.ConnectionError):
-                    self.clients.drop_idle()
             finally:
                 self.clients.give_back(client, broken)
         raise AssertionError("unreachable")
@@ -375,7 +370,7 @@ class Store:
             return DOWN
         result = result.decode() if isinstance(result, bytes) else result
         if result == OK:
-            written = keys[5:5 + len(changes.sets)]
+            written = {key for key, _, _ in changes.sets}
             for key in (self.key(kind, who) for kind in OPT_OUT_KINDS):
                 if key in written:
                     self._note_opt_out(key, True)

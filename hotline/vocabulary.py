@@ -1,7 +1,7 @@
 """Every word the hotline listens for, normalized once per catalog (not once per text)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from hotline.content.catalog import SOURCE_LANGUAGE, Catalog, number_words
 from hotline.content.memo import per_catalog
@@ -27,8 +27,8 @@ class Vocabulary:
         """Whether a whole text is, in this language, a number word or a topic's word: a choice, not a switch."""
         return said in self.numbers.get(lang, {}) or (lang, said) in self.topics
 
-    agreed: dict[str, str] = field(default_factory=dict)   # a menu command's word -> its command, where every
-                                                          # language that has the word agrees
+    agreed: dict[str, str]                        # a menu command's word -> its command, where every language
+                                                  # that has the word agrees
 
     def command(self, said: str) -> str | None:
         """A menu command (menu, languages, more) in any language, when every language that has the word agrees:

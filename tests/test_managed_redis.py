@@ -270,9 +270,21 @@ def _together(calls) -> list:
     return results
 
 
-def test_copies_of_one_call_back_confirmation_at_once_are_applied_and_counted_once(web, redis_client):
+def _counted_today(url: str) -> dict[str, int]:
+    """The day's usage counts as `hotline stats` reads them, the day being the Welcome Center's (Hartford's)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
     from hotline.stats import Stats
 
+    store = Store(redis.Redis.from_url(url), b"k" * 32)
+    try:
+        return Stats(store).days(dt.datetime.now(ZoneInfo("America/New_York")).date(), 1)[0][1]
+    finally:
+        store.close()
+
+
+def test_copies_of_one_call_back_confirmation_at_once_are_applied_and_counted_once(web, redis_client):
     confirmed = 0
     for n in range(10):
         action, params = web.walk(call_params(f"+186051{n:05d}", StirVerstat="TN-Validation-Passed-A"), "19")
@@ -280,13 +292,7 @@ def test_copies_of_one_call_back_confirmation_at_once_are_applied_and_counted_on
         confirmed += all("call you back" in body for _, body in answers)
     assert confirmed == 10
     assert len(list(redis_client.scan_iter("hotline:callback:*"))) == 10
-    store = Store(redis.Redis.from_url(web.env["REDIS_URL"]), b"k" * 32)
-    import datetime as dt
-    from zoneinfo import ZoneInfo
-
-    counts = Stats(store).days(dt.datetime.now(ZoneInfo("America/New_York")).date(), 1)[0][1]
-    assert counts["outcome:callback"] == 10
-    store.close()
+    assert _counted_today(web.env["REDIS_URL"])["outcome:callback"] == 10
 
 
 def test_connections_the_provider_closed_while_idle_cost_no_family_a_stop(tmp_path):
@@ -319,14 +325,8 @@ def test_copies_of_one_text_at_once_get_one_answer_one_step_and_one_count(web, r
     same reply, the conversation steps once, and the day counts one text."""
     import json
 
-    from hotline.stats import Stats
-
-    store = Store(redis.Redis.from_url(web.env["REDIS_URL"]), b"k" * 32)
-    import datetime as dt
-    from zoneinfo import ZoneInfo
-
     def texts_counted() -> int:
-        return Stats(store).days(dt.datetime.now(ZoneInfo("America/New_York")).date(), 1)[0][1].get("sms", 0)
+        return _counted_today(web.env["REDIS_URL"]).get("sms", 0)
 
     sent, before = 0, texts_counted()
     for n in range(20):
@@ -341,7 +341,6 @@ def test_copies_of_one_text_at_once_get_one_answer_one_step_and_one_count(web, r
         assert json.loads(redis_client.get(key))["state"]["turns"] == 2                   # stepped once
         redis_client.delete(key)
     assert texts_counted() - before == 2 * sent                    # each "hola" and each "4" once
-    store.close()
 
 
 def test_three_texts_from_one_number_at_once_lose_no_step(web, redis_client):
