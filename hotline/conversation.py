@@ -17,7 +17,7 @@ from hotline import callers, inbound, sms, whatsapp
 from hotline.content.catalog import Catalog
 from hotline.carrier import BY_HOTLINE, BY_TWILIO
 from hotline.engine import Turn
-from hotline.sessions import (CONFLICT, DOWN, DUPLICATE, ERASED, OK, OPT_OUT_TTL, OPT_OUTS, OTHER_OPT_OUT,
+from hotline.sessions import (CONFLICT, DOWN, DUPLICATE, ERASED, LIMITED, OK, OPT_OUT_TTL, OPT_OUTS, OTHER_OPT_OUT,
                                RETRY_TTL, Changes, Loaded, Store)
 from hotline.sms import SmsReply, Writer
 from hotline.stats import counts_for, limited
@@ -65,24 +65,24 @@ def text(catalog: Catalog, store: Store, number: str, body: str | None, lang: st
     for attempt in range(ATTEMPTS):
         if attempt:   # collided with another text from the same number: a moment, so that one of them wins
             time.sleep(random.uniform(0, 0.002 * attempt))
-        loaded = store.load(who, channel, limit=said.command is None and said.twilio is None, retry=retry, day=day,
-                            counts=limited(channel))
+        loaded = store.load(who, channel, retry=retry)
         if loaded.replay is not None:
             replies = [writer.reply(t) for t in orjson.loads(loaded.replay)]
             return Exchange(None, replies, True, "retry")
         if loaded.before_erase:   # Twilio retried a text answered before the number was erased: nothing comes back
             return Exchange(None, [], True, "retry before erase")
-        if loaded.limited:
-            return Exchange(None, [], True, "rate limited")
         if not loaded.ok:
             return _unstored(catalog, store, who, said, writer)
         plan = _plan(catalog, store, who, said, loaded, lang, retry, writer)
         done = plan.exchange
         plan.changes.counts = counts_for(channel, done.lang, done.turn.events if done.turn else (), [done.outcome])
+        counted = said.command is None and said.twilio is None   # commands are never counted or limited
         result = store.commit(who, plan.changes, channel=channel, compare=loaded if plan.compare else None, day=day,
-                              once=retry)
+                              once=retry, rate=channel if counted else "", over=limited(channel))
         if result == CONFLICT:
             continue
+        if result == LIMITED:
+            return Exchange(None, [], True, "rate limited")
         if result == DOWN and plan.must_store:
             return _undone(catalog, (done.lang,), writer)
         if result == DUPLICATE:   # the same text, answered by another worker a moment ago: the same answer, once

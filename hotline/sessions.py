@@ -1,10 +1,11 @@
 """Conversation state in Redis: keys are keyed hashes of phone numbers, and every key expires.
 
 Every webhook makes at most two round trips, and its answer leaves only after both:
-1. a read script: the reply already given to this very message or call step (Twilio retries), else the
-   caller's conversation, language and opt-out, and the rate counts (commands are never counted or limited);
-2. a write script: the new conversation and language, the reply (kept a few minutes for retries) and the
-   usage counts, all at once, so a worker killed after answering has lost nothing.
+1. a read (one MGET): the caller's conversation (with the replies given to its last messages, for Twilio's
+   retries), language and opt-outs, and whether an ERASE came after this very message;
+2. a write script: the rate counts (commands are never counted or limited: a text over a limit changes nothing),
+   the new conversation and language, the reply (kept a few minutes for retries) and the usage counts, all at
+   once, so a worker killed after answering has lost nothing.
 
 One number, one sequence: compare-and-set, not a lock. The write stores a conversation only if the
 conversation and language it was stepped from are still the ones stored (the conversation changes at every
@@ -40,7 +41,7 @@ import redis
 from hotline.carrier import BY_HOTLINE, BY_TWILIO
 from hotline.engine import State
 from hotline.redis_link import Clients, connect, diagnosis, outage
-from hotline.scripts import COUNT_ONCE, MIGRATE, READ, READ_ONLY, SWEEP, WRITE
+from hotline.scripts import COUNT_ONCE, MIGRATE, SWEEP, WRITE
 
 log = logging.getLogger(__name__)
 
@@ -61,26 +62,27 @@ OTHER_OPT_OUT = {"optout": "whatsapp-optout", "whatsapp-optout": "optout"}   # a
                                                                               # of texting
 KINDS = ("sms", "whatsapp", "voice", "lang", "optout", "whatsapp-optout", "callback")   # every kind of key kept for
                                                                                           # a number
-RATES = ("sms", "whatsapp", "voice", "voice-unattested")   # a number's rate counters, one for each way it reaches us
+RATES = {"sms": "sms", "whatsapp": "whatsapp", "voice": "voice",   # a number's rate counters, one for each way it
+         "voice-unattested": "voice"}                               # reaches us, and the hotline's ceiling each is
+                                                                     # counted against
 UNEVICTABLE = ("optout", "whatsapp-optout", "callback")   # kinds kept with no Redis TTL (no volatile-* policy
                                                           # evicts them), swept
 INDEX = f"{PREFIX}:expiry"             # when each of them is due: a sorted set of keys (the hotline's own TTLs)
 SWEPT = 1000                           # keys swept at most at once
 TEXTED = {"whatsapp": "sms"}   # a channel that is another way of texting: its conversations are the engine's "sms"
-OK, CONFLICT, ERASED, DUPLICATE, DOWN = "ok", "conflict", "erased", "duplicate", "down"
+OK, CONFLICT, ERASED, DUPLICATE, LIMITED, DOWN = "ok", "conflict", "erased", "duplicate", "limited", "down"
 EVICTS_ANYTHING = ("allkeys-lru", "allkeys-lfu", "allkeys-random")   # maxmemory-policy values that could evict
                                                                      # an opt-out
 
 @dataclass(frozen=True)
 class Loaded:
-    """What the store knows of a caller, as read: conversation, language, opt-out, limits, a reply to replay."""
+    """What the store knows of a caller, as read: conversation, language, opt-out, a reply to replay."""
 
     state: State | None
     lang: str | None
     ok: bool = True
     opted_out: bool = False
     opt_out: str | None = None     # whose opt-out it is: hotline.carrier.BY_TWILIO or BY_HOTLINE
-    limited: bool = False          # over the per-number rate or the hotline's ceiling: no reply
     replay: str | None = None      # the reply already given to this message or call step ('' for a call's:
                                    # the call's TwiML is made again from its URL, without doing anything twice)
     before_erase: bool = False     # a retry of a message answered before the number was erased: nothing to do
@@ -185,7 +187,7 @@ class Store:
         self.per_minute = per_minute      # replies the whole hotline sends in a minute (SMS pumping)
         self.paused_until = 0.0
         self.scripts = {script: client.register_script(script).sha
-                        for script in (READ, READ_ONLY, WRITE, MIGRATE, COUNT_ONCE, SWEEP)}
+                        for script in (WRITE, MIGRATE, COUNT_ONCE, SWEEP)}
         self.opted_out: dict[str, float] = {}   # callers seen opted out, for while Redis is away
         self.url = url
         self.clients = Clients(url) if url else None   # the webhooks' scripts' connections, bounded
@@ -204,17 +206,21 @@ class Store:
                    previous_key=previous.numbers if previous else None)
 
     def _run(self, script: str, keys: list, args: list):
-        """Run one of the scripts by its digest (loading it first where Redis does not have it: a restart). A slow
-        reply is tried once more on another connection; a read-only replica (a failover) or a connection closed
-        under it (a provider closes idle ones: after a quiet night, all of them) drops every idle connection at
-        once and is tried once more on a new one, so the next ones reach whatever the URL leads to now. A script whose
-        reply was lost may have run: the compare-and-set and the once-mark make running it again change nothing."""
+        """Run one of the scripts by its digest (loading it first where Redis does not have it: a restart)."""
+        return self._send(("EVALSHA", self.scripts[script], len(keys), *keys, *args), script)
+
+    def _send(self, command: tuple, script: str = ""):
+        """Send one command (a script's EVALSHA, or a read) and return its reply. A slow reply is tried once more on
+        another connection; a read-only replica (a failover) or a connection closed under it (a provider closes idle
+        ones: after a quiet night, all of them) drops every idle connection at once and is tried once more on a new
+        one, so the next ones reach whatever the URL leads to now. A script whose reply was lost may have run: the
+        compare-and-set and the once-mark make running it again change nothing."""
         if self.clients is None:
-            return self._eval(self.client, script, keys, args)
+            return self._attempt(self.client, command, script)
         for attempt in (1, 2):
             client, broken = self.clients.borrow(), False
             try:
-                return self._eval(client, script, keys, args)
+                return self._attempt(client, command, script)
             except (redis.ReadOnlyError, redis.ConnectionError, redis.TimeoutError) as exc:
                 broken = True
                 if not isinstance(exc, redis.TimeoutError):   # a failover, closed connections: no idle one is better
@@ -225,19 +231,20 @@ class Store:
                 self.clients.give_back(client, broken)
         raise AssertionError("unreachable")
 
-    def _eval(self, client: redis.Redis, script: str, keys: list, args: list):
+    def _attempt(self, client: redis.Redis, command: tuple, script: str):
+        """One attempt on one client; a script that Redis does not have (it restarted) is loaded, then run."""
         try:
-            return self._evalsha(client, script, keys, args)
+            return self._execute(client, command)
         except redis.exceptions.NoScriptError:
             client.script_load(script)
-            return self._evalsha(client, script, keys, args)
+            return self._execute(client, command)
 
-    def _evalsha(self, client: redis.Redis, script: str, keys: list, args: list):
-        """EVALSHA on a client of Clients (one connection of its own), sent as it is: packed by hiredis, on the
+    @staticmethod
+    def _execute(client: redis.Redis, command: tuple):
+        """A command on a client of Clients (one connection of its own), sent as it is: packed by hiredis, on the
         client's connection, without redis-py's per-argument encoding, lock and retry wrapper (a third of a
-        webhook's time in redis-py, measured; Clients and _run decide what is tried again). The embedded store
-        goes through redis-py's own evalsha."""
-        command = ("EVALSHA", self.scripts[script], len(keys), *keys, *args)
+        webhook's time in redis-py, measured; Clients and _send decide what is tried again). The embedded store
+        goes through redis-py's own execute_command."""
         connection = getattr(client, "connection", None)
         if connection is None:
             return client.execute_command(*command)
@@ -287,47 +294,35 @@ class Store:
         """The field a request's reply is kept under: a keyed hash of Twilio's ids for it, never the ids."""
         return hmac.digest(self.key_for_numbers, "\n".join(parts).encode(), "sha256").hex()[:24]
 
-    def load(self, who: str, channel: str = "sms", *, limit: bool = True, retry: str = "",
-             day: dt.date | None = None, counts: tuple[str, ...] = (), rate: str = "") -> Loaded:
-        """The caller's conversation, language, opt-out and rate counts in one round trip (rates are counted
-        only when limit); the reply to replay when retry names a request already answered; empty if Redis is
-        down. counts are added to the day's usage counts when the request is over a limit. rate names the number's
-        counter (default: the channel's): texts, attested calls and calls anyone could have made with that caller
-        ID each have their own, so spoofed calls can neither silence a family's texts nor count them."""
+    def load(self, who: str, channel: str = "sms", *, retry: str = "") -> Loaded:
+        """The caller's conversation, language and opt-outs in one round trip (one MGET: a Redis that refuses writes
+        still answers it); the reply to replay when retry names a request already answered, or nothing to do when it
+        names one answered before an ERASE; empty if Redis is down. Nothing is counted here: commit() counts the
+        rates."""
         if not self.available():
             return Loaded(None, None, ok=False)
-        minute = int(time.time() // 60)
         opt_out = OPT_OUTS.get(channel, "optout")
-        other = OTHER_OPT_OUT[opt_out]
-        keys = [f"{PREFIX}:{channel}:{who}", f"{PREFIX}:lang:{who}", self.key(opt_out, who),   # each channel its own
-                self._rate(rate or channel, who, minute), f"{PREFIX}:rate:all:{channel}:{minute}",   # ceiling too
-                day_key(day or dt.date.today()), self.key("erased", retry or "-"), self.key(other, who)]
-        args = [retry, "1" if limit else "0", self.per_number, self.per_minute, RATE_WINDOW, STATS_TTL,
-                *(counts if day else ())]
+        keys = (f"{PREFIX}:{channel}:{who}", f"{PREFIX}:lang:{who}", self.key(opt_out, who),   # each channel its own
+                self.key("erased", retry or "-"), self.key(OTHER_OPT_OUT[opt_out], who))
         try:
-            try:
-                found = self._run(READ, keys, args)
-            except redis.exceptions.OutOfMemoryError:   # full: read all the same (opt-outs above all), count nothing
-                found = self._run(READ_ONLY, keys, args)
+            raw_state, raw_lang, opted_out, erased, other_opt_out = self._send(("MGET", *keys))
         except redis.RedisError as exc:
             self._failed(exc)
             return Loaded(None, None, ok=False)
-        replayed, raw_state, raw_lang, opted_out, limited, other_opt_out = found
-        if replayed == 2:
+        lang = raw_lang.decode() if raw_lang else None
+        if retry and erased:
             return Loaded(None, None, opted_out=bool(opted_out), opt_out=_whose(opted_out), before_erase=True,
                           other_opt_out=_whose(other_opt_out))
         engine = TEXTED.get(channel, channel)   # the engine's channel: by text, or a call
-        if replayed:
+        # A retry gets the reply kept for it, but not once the number has opted out: then it is read as a new text.
+        if retry and not opted_out and raw_state and retry.encode() in raw_state:
             replay = next((reply for _, field_, reply in _parse(raw_state, engine)[1] if field_ == retry), None)
             if replay is not None:
-                return Loaded(None, raw_lang.decode() if raw_lang else None, replay=replay)
-            return self.load(who, channel, limit=limit, day=day, counts=counts, rate=rate)   # the field was in a
-                                                                                              # reply's text
+                return Loaded(None, lang, replay=replay)
         self._note_opt_out(keys[2], bool(opted_out))
         state, replies = _parse(raw_state, engine, since=time.time() - RETRY_TTL)
-        return Loaded(state, raw_lang.decode() if raw_lang else None, opted_out=bool(opted_out),
-                      opt_out=_whose(opted_out), limited=bool(limited), read=(raw_state or b"", raw_lang or b""),
-                      other_opt_out=_whose(other_opt_out), replies=replies)
+        return Loaded(state, lang, opted_out=bool(opted_out), opt_out=_whose(opted_out),
+                      read=(raw_state or b"", raw_lang or b""), other_opt_out=_whose(other_opt_out), replies=replies)
 
     def _note_opt_out(self, key: str, opted_out: bool) -> None:
         """Remember, by the opt-out's own key (a number's SMS and WhatsApp opt-outs apart), whether it was set."""
@@ -344,25 +339,32 @@ class Store:
         return self.key(OPT_OUTS.get(channel, "optout"), who) in self.opted_out
 
     def commit(self, who: str, changes: Changes, *, channel: str = "sms", compare: Loaded | None = None,
-               day: dt.date | None = None, once: str = "") -> str:
+               day: dt.date | None = None, once: str = "", rate: str = "", over: tuple[str, ...] = ()) -> str:
         """Write what an answer changed, with its counts, in one round trip. With compare, only if the
         conversation and language read are still stored: OK, CONFLICT (read again and step again), ERASED
         (deleted in between: nothing written but the counts) or DOWN. once: the request's retry field: a copy of
         the same request written already (Twilio retried while the first was in flight) writes and counts nothing
-        (DUPLICATE). An opt-out or a call-back request is kept with no Redis TTL (see UNEVICTABLE)."""
+        (DUPLICATE). rate names the number's counter (see RATES; none for a command): texts, attested calls and
+        calls anyone could have made with that caller ID each have their own, so spoofed calls can neither silence
+        a family's texts nor count them; a request over the number's limit or the hotline's ceiling writes nothing
+        and counts only over (LIMITED). An opt-out or a call-back request is kept with no Redis TTL (see
+        UNEVICTABLE)."""
         if not self.available():
             return DOWN
-        counts = changes.counts if day else ()
+        counts, over = (changes.counts, over) if day else ((), ())
+        minute = int(time.time() // 60)
         keys = [f"{PREFIX}:{channel}:{who}", f"{PREFIX}:lang:{who}", day_key(day or dt.date.today()), INDEX,
-                self.key("once", once or "-")]
+                self.key("once", once or "-"), self._rate(rate or "-", who, minute),
+                f"{PREFIX}:rate:all:{RATES.get(rate, '-')}:{minute}"]
         read = compare.read if compare is not None else (b"", b"")
         args = ["1" if compare is not None else "0", read[0], read[1], len(changes.sets), len(changes.deletes),
-                STATS_TTL, len(counts), RETRY_TTL if once else 0]
+                STATS_TTL, len(counts), RETRY_TTL if once else 0, self.per_number if rate else 0, self.per_minute,
+                RATE_WINDOW, len(over)]
         for key, value, ttl in changes.sets:
             keys.append(key)
             args += (value, -ttl if key.split(":", 2)[1] in UNEVICTABLE else ttl)
         keys += changes.deletes
-        args += counts
+        args += (*counts, *over)
         try:
             result = self._run(WRITE, keys, args)
         except redis.RedisError as exc:

@@ -93,6 +93,11 @@ def test_killed_reloaded_and_restarted_workers_lose_no_place_no_opt_out_and_no_c
     assert counts["outcome:opted out"] == 1
     hotline.stop()
     assert "Logging error" not in hotline.log() and "Traceback" not in hotline.log()
+    lines = [orjson.loads(line) for line in hotline.log().splitlines() if line.startswith('{"time"')]
+    texts = [line for line in lines if line["event"] == "request" and line["route"] == "/sms"]
+    assert len(texts) == sent                    # each text's line written before its answer left, kills or not
+    assert all(line["status"] == 200 and line["outcome"] for line in texts)
+    assert not any(number[2:] in hotline.log() for number in FAMILIES)
 
 
 def test_erase_holds_while_a_text_is_in_flight_in_another_worker(server, redis_client):

@@ -60,6 +60,24 @@ def test_one_number_flooding_gets_no_replies_others_still_do(twilio, redis_clien
     assert twilio.text("+18605550178", "hola").messages
 
 
+def test_a_text_over_the_limit_changes_nothing_and_is_counted_as_such(twilio, redis_client):
+    for _ in range(20):
+        assert twilio.text(NUMBER, "hola").messages
+    kept = {key: redis_client.dump(key) for pattern in ("hotline:sms:*", "hotline:lang:*")
+            for key in redis_client.scan_iter(pattern)}
+    day = next(redis_client.scan_iter("hotline:stats:*"))
+    before = redis_client.hgetall(day)
+    assert twilio.text(NUMBER, "4").messages == []          # stepped to legal help, then refused: nothing stored
+    assert {key: redis_client.dump(key) for key in kept} == kept
+    after = redis_client.hgetall(day)
+    assert int(after[b"outcome:rate limited"]) == int(before.get(b"outcome:rate limited", 0)) + 1
+    assert int(after[b"sms"]) == int(before[b"sms"]) + 1                 # one more text came in
+    assert not [key for key in after if key.startswith(b"topic:")]        # but no topic was reached
+    for key in redis_client.scan_iter("hotline:rate:*"):    # a minute later
+        redis_client.delete(key)
+    assert "Linea para familias" in twilio.text(NUMBER, "hola").messages[0]   # still at the menu, not in topic 4
+
+
 def test_the_whole_hotline_has_a_ceiling_per_minute(settings, redis_client, now, make_app):
     app = make_app(Settings(**{**settings.__dict__, "rate_per_minute": 5}))
     client = TwilioClient(app.test_client(), TOKEN)

@@ -17,8 +17,7 @@ CIRI = "(860) 692-3085"
 @pytest.fixture
 def round_trips(app, twilio, redis_client, monkeypatch):
     """Every send to Redis (a pipeline or a script is one send). Not counted: the connections' handshakes and,
-    on a Redis that has just started, loading the scripts (once): a first text from another number does those."""
-    redis_client.script_load(sessions.READ)
+    on a Redis that has just started, loading the script (once): a first text from another number does those."""
     redis_client.script_load(sessions.WRITE)
     assert twilio.text("+18605550100", "hello").messages
     sends = []

@@ -8,7 +8,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from hotline import budgets, callers, carrier, screening, texting, voice
 from hotline.engine import TEXT_ME, TEXT_OUTCOMES, Turn, texted
-from hotline.sessions import DOWN, LANGUAGE_TTL, OPT_OUT_KINDS, SESSION_TTL, Changes, record
+from hotline.sessions import DOWN, LANGUAGE_TTL, LIMITED, OPT_OUT_KINDS, SESSION_TTL, Changes, record
 from hotline.stats import counts_for, limited
 from hotline.web import hotline, note
 from hotline.web.twilio import fields, protect, status_url, twiml
@@ -48,15 +48,13 @@ def call(number: str, now=None, call_sid: str = "", attested: bool = False, text
     day, retry = app.today(), app.store.retry_field("voice", call_sid, "start") if call_sid else ""
     who, withheld = _caller(number, call_sid)
     is_open, opens = _hours(now)
-    loaded = app.store.load(who, "voice", retry=retry, day=day,   # counted in open hours too: a flood is a flood
-                            counts=limited("voice"),
-                            rate="voice" if attested and not withheld else "voice-unattested")
-    if loaded.limited:
-        note(outcome="rate limited")
-        return str(voice.hang_up())
-    if is_open and app.catalog.schedule.forward_to:
+    loaded = app.store.load(who, "voice", retry=retry)
+    rate = {"rate": "voice" if attested and not withheld else "voice-unattested", "over": limited("voice")}
+    if is_open and app.catalog.schedule.forward_to:   # counted in open hours too: a flood is a flood
+        if app.store.commit(who, Changes(counts=counts_for("voice", None, outcomes=["forwarded"])), day=day,
+                            **rate) == LIMITED:
+            return _limited()
         note(outcome="forwarded")
-        app.store.commit(who, Changes(counts=counts_for("voice", None, outcomes=["forwarded"])), day=day)
         schedule = app.catalog.schedule
         return str(voice.forward(schedule.forward_to, _caller_id(), schedule.forward_timeout))
     turn = voice.start(app.catalog, None if withheld else loaded.lang, after_hours=not is_open,
@@ -68,9 +66,17 @@ def call(number: str, now=None, call_sid: str = "", attested: bool = False, text
         return document
     counts = counts_for("voice", turn.state.lang, turn.events, [] if loaded.ok else ["degraded"])
     kept = [app.store.call_steps(who, loaded, retry)] if retry else []
-    app.store.commit(who, Changes(sets=kept, counts=counts), channel="voice", day=day, once=retry)
+    if app.store.commit(who, Changes(sets=kept, counts=counts), channel="voice", day=day, once=retry,
+                        **rate) == LIMITED:
+        return _limited()
     note(lang=turn.state.lang, node=turn.state.node, stored=loaded.ok, outcome="menu")
     return document
+
+
+def _limited() -> str:
+    """A call over its number's limit or the hotline's ceiling: hung up, nothing said."""
+    note(outcome="rate limited")
+    return str(voice.hang_up())
 
 
 @bp.post("")
@@ -89,7 +95,7 @@ def not_answered(number: str, attested: bool = False, call_sid: str = "") -> str
     """The Welcome Center did not answer (or was busy): the hotline menu (webhook and simulator)."""
     app = hotline()
     who, withheld = _caller(number, call_sid)
-    loaded = app.store.load(who, "voice", limit=False)
+    loaded = app.store.load(who, "voice")
     turn = voice.start(app.catalog, None if withheld else loaded.lang, attested=attested and not withheld,
                        withheld=withheld, texting=app.texter is not None)
     note(outcome="not answered", lang=turn.state.lang, node=turn.state.node)
@@ -139,7 +145,7 @@ def _text_numbers(number: str, who: str, turn: Turn, loaded, send, changes: Chan
     """The caller pressed for a topic's numbers by text: send them (or say why not), within the budgets (but in the
     simulator, which only shows the text), keeping the text conversation when the list goes on after MORE."""
     app = hotline()
-    loaded = loaded if loaded is not None else app.store.load(who, "voice", limit=False)
+    loaded = loaded if loaded is not None else app.store.load(who, "voice")
     opted_out = loaded.opted_out if loaded.ok else app.store.known_opted_out(who)
     topic, state = turn.screens[-1].target, turn.state
     call = call_sid or f"no call id {who}"
@@ -165,7 +171,7 @@ def prompt(number: str, args, digits: str | None, speech: str | None, now=None, 
     day, (who, _) = app.today(), _caller(number, call_sid)
     retry = app.store.retry_field("voice", call_sid, args.get("s", ""), args.get("back", ""), digits or "",
                                   speech or "") if call_sid else ""
-    loaded = app.store.load(who, "voice", limit=False, retry=retry) if retry else None
+    loaded = app.store.load(who, "voice", retry=retry) if retry else None
     turn = voice.resume(app.catalog, args.get("s"), digits, speech, returning=args.get("back") == "1",
                         confidence=confidence)
     _, opens = _hours(now) if turn.state.after_hours else (False, None)
