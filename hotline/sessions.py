@@ -174,7 +174,7 @@ def refuse_evicting(store: "Store") -> None:
 
 
 class Store:
-    """Sessions, remembered languages, opt-outs and counts: a read script and a write script a webhook."""
+    """Sessions, remembered languages, opt-outs and counts: one read (MGET) and one write script a webhook."""
 
     def __init__(self, client: redis.Redis, key: bytes, embedded: bool = False,
                  per_number: int = 20, per_minute: int = 1200, url: str | None = None,
