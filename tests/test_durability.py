@@ -46,16 +46,28 @@ def _text(server: Gunicorn, number: str, body: str) -> list[str]:
     return _messages(answer)
 
 
-def _round(server: Gunicorn, texts: dict[str, str]) -> dict[str, list[str]]:
-    """Every family texts at the same moment; the answers once all have arrived."""
-    answers: dict[str, list[str]] = {}
-    threads = [threading.Thread(target=lambda n=n, b=b: answers.__setitem__(n, _text(server, n, b)))
-               for n, b in texts.items()]
+def _at_once(server: Gunicorn, texts: list[tuple[str, str]]) -> list[list[str]]:
+    """Each (number, body) texted at the same moment; the answers, in order, once all have arrived."""
+    answers: list[list[str]] = [[] for _ in texts]
+    threads = [threading.Thread(target=lambda n=n, number=number, body=body:
+                                answers.__setitem__(n, _text(server, number, body)))
+               for n, (number, body) in enumerate(texts)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
     return answers
+
+
+def _counts(redis_client) -> dict[str, int]:
+    """The usage counts kept, every day's together."""
+    return {k.decode(): int(v) for key in redis_client.scan_iter("hotline:stats:*")
+            for k, v in redis_client.hgetall(key).items()}
+
+
+def _round(server: Gunicorn, texts: dict[str, str]) -> dict[str, list[str]]:
+    """Every family texts at the same moment; the answers once all have arrived."""
+    return dict(zip(texts, _at_once(server, list(texts.items()))))
 
 
 def test_killed_reloaded_and_restarted_workers_lose_no_place_no_opt_out_and_no_count(server, redis_client):
@@ -87,8 +99,7 @@ def test_killed_reloaded_and_restarted_workers_lose_no_place_no_opt_out_and_no_c
     answers = everyone("4", "hola")
     assert all("Ayuda legal de inmigracion" in answers[n][0] for n in families) and answers[quitter] == []
     hotline.kill_workers()
-    counts = {k.decode(): int(v) for key in redis_client.scan_iter("hotline:stats:*")
-              for k, v in redis_client.hgetall(key).items()}
+    counts = _counts(redis_client)
     assert counts["sms"] == sent                 # every text counted, none lost in a worker's memory
     assert counts["outcome:opted out"] == 1
     hotline.stop()
@@ -154,3 +165,12 @@ def test_workers_agree_even_when_a_good_edit_is_broken_before_every_worker_saw_i
     labels = {"lawyers" if "4 Free lawyers" in m else "legal" for m in
               (_text(hotline, f"+1860558{n:04d}", "hello")[0] for n in range(30))}
     assert len(labels) == 1, "two workers gave two different menus"
+
+
+def test_a_flood_from_one_number_all_at_once_gets_no_more_replies_than_its_limit(server, redis_client):
+    hotline = server()                      # two workers: the texts collide, are read again and stepped again
+    answers = _at_once(hotline, [("+18605554200", body) for body in ["hola", "1", "2", "0", "4", "MENU"] * 20])
+    assert sum(1 for messages in answers if messages) == 20           # HOTLINE_RATE_PER_NUMBER's default
+    counts = _counts(redis_client)
+    assert counts["sms"] == 120 and counts["outcome:rate limited"] == 100
+
