@@ -62,6 +62,7 @@ def text(catalog: Catalog, store: Store, number: str, body: str | None, lang: st
     if not callers.person(number) or number.strip() in own:   # a short code, a named sender, the hotline itself
         store.commit(who, Changes(counts=counts_for(channel, None, outcomes=["ignored sender"])), day=day)
         return Exchange(None, [], True, "ignored sender")
+    rate = channel if said.command is None and said.twilio is None else ""   # commands are never counted or limited
     for attempt in range(ATTEMPTS):
         if attempt:   # collided with another text from the same number: a moment, so that one of them wins
             time.sleep(random.uniform(0, 0.002 * attempt))
@@ -76,9 +77,8 @@ def text(catalog: Catalog, store: Store, number: str, body: str | None, lang: st
         plan = _plan(catalog, store, who, said, loaded, lang, retry, writer)
         done = plan.exchange
         plan.changes.counts = counts_for(channel, done.lang, done.turn.events if done.turn else (), [done.outcome])
-        counted = said.command is None and said.twilio is None   # commands are never counted or limited
         result = store.commit(who, plan.changes, channel=channel, compare=loaded if plan.compare else None, day=day,
-                              once=retry, rate=channel if counted else "", over=limited(channel))
+                              once=retry, rate=rate, over=limited(channel))
         if result == CONFLICT:
             continue
         if result == LIMITED:

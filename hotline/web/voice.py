@@ -49,10 +49,10 @@ def call(number: str, now=None, call_sid: str = "", attested: bool = False, text
     who, withheld = _caller(number, call_sid)
     is_open, opens = _hours(now)
     loaded = app.store.load(who, "voice", retry=retry)
-    rate = {"rate": "voice" if attested and not withheld else "voice-unattested", "over": limited("voice")}
+    rate = "voice" if attested and not withheld else "voice-unattested"   # spoofed calls cannot silence real ones
     if is_open and app.catalog.schedule.forward_to:   # counted in open hours too: a flood is a flood
         if app.store.commit(who, Changes(counts=counts_for("voice", None, outcomes=["forwarded"])), day=day,
-                            **rate) == LIMITED:
+                            rate=rate, over=limited("voice")) == LIMITED:
             return _limited()
         note(outcome="forwarded")
         schedule = app.catalog.schedule
@@ -66,8 +66,8 @@ def call(number: str, now=None, call_sid: str = "", attested: bool = False, text
         return document
     counts = counts_for("voice", turn.state.lang, turn.events, [] if loaded.ok else ["degraded"])
     kept = [app.store.call_steps(who, loaded, retry)] if retry else []
-    if app.store.commit(who, Changes(sets=kept, counts=counts), channel="voice", day=day, once=retry,
-                        **rate) == LIMITED:
+    if app.store.commit(who, Changes(sets=kept, counts=counts), channel="voice", day=day, once=retry, rate=rate,
+                        over=limited("voice")) == LIMITED:
         return _limited()
     note(lang=turn.state.lang, node=turn.state.node, stored=loaded.ok, outcome="menu")
     return document
