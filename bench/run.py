@@ -220,7 +220,9 @@ def main() -> int:
                     watch = {"app": servers[name], "redis": processes[0].pid}
                     runs.setdefault((name, path), []).append(
                         drive(ports[name], path, args.seconds, args.connections, workdir, watch))
-        return report(runs, args)
+        verdict = report(runs, args)
+        shutil.rmtree(workdir, ignore_errors=True)   # the request files name 2,000 made-up numbers: not left behind
+        return verdict
     finally:
         for proc in reversed(processes):
             proc.terminate()

@@ -173,4 +173,3 @@ def test_a_flood_from_one_number_all_at_once_gets_no_more_replies_than_its_limit
     assert sum(1 for messages in answers if messages) == 20           # HOTLINE_RATE_PER_NUMBER's default
     counts = _counts(redis_client)
     assert counts["sms"] == 120 and counts["outcome:rate limited"] == 100
-

@@ -75,7 +75,7 @@ def test_a_text_over_the_limit_changes_nothing_and_is_counted_as_such(twilio, re
     assert not [key for key in after if key.startswith(b"topic:")]        # but no topic was reached
     for key in redis_client.scan_iter("hotline:rate:*"):    # a minute later
         redis_client.delete(key)
-    assert "Linea para familias" in twilio.text(NUMBER, "hola").messages[0]   # still at the menu, not in topic 4
+    assert "Linea para familias" in twilio.text(NUMBER, "hola").messages[0]   # answered again
 
 
 def test_the_whole_hotline_has_a_ceiling_per_minute(settings, redis_client, now, make_app):
