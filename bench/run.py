@@ -1,4 +1,5 @@
-"""Benchmark: the hotline under the Procfile's gunicorn settings with a real Redis, against a bare Flask app
+"""Benchmark: the hotline under the Procfile's gunicorn settings with a real Redis (and HOTLINE_PUBLIC_URL, as the
+README's production checklist deploys it), against a bare Flask app
 answering constant TwiML and a floor app doing the least a correct stateful webhook must (the form, the
 signature, the caller's state read and written back), all under the same settings and driven by wrk with the
 same load in one run.
@@ -199,7 +200,9 @@ def main() -> int:
         ports, servers = {}, {}
         for name, (app, folder) in APPS.items():
             ports[name] = free_port()
-            processes.append(subprocess.Popen(gunicorn_command(app, ports[name]), env=env, cwd=folder,
+            # As the README's production checklist deploys it: with the URL Twilio calls (no proxy headers to read).
+            own = {"HOTLINE_PUBLIC_URL": f"http://127.0.0.1:{ports[name]}"} if name == "hotline" else {}
+            processes.append(subprocess.Popen(gunicorn_command(app, ports[name]), env={**env, **own}, cwd=folder,
                                               stdout=log, stderr=log))
             servers[name] = processes[-1].pid
         wait_for(f"http://127.0.0.1:{ports['hotline']}/healthz")
