@@ -48,7 +48,6 @@ def call(number: str, now=None, call_sid: str = "", attested: bool = False, text
     day, retry = app.today(), app.store.retry_field("voice", call_sid, "start") if call_sid else ""
     who, withheld = _caller(number, call_sid)
     is_open, opens = _hours(now)
-    loaded = app.store.load(who, "voice", retry=retry)
     rate = "voice" if attested and not withheld else "voice-unattested"   # spoofed calls cannot silence real ones
     if is_open and app.catalog.schedule.forward_to:   # counted in open hours too: a flood is a flood
         if app.store.commit(who, Changes(counts=counts_for("voice", None, outcomes=["forwarded"])), day=day,
@@ -57,6 +56,8 @@ def call(number: str, now=None, call_sid: str = "", attested: bool = False, text
         note(outcome="forwarded")
         schedule = app.catalog.schedule
         return str(voice.forward(schedule.forward_to, _caller_id(), schedule.forward_timeout))
+    loaded = app.store.load(who, "voice", retry=retry)   # a forwarded call reads nothing: the rate is counted in
+                                                         # its write
     turn = voice.start(app.catalog, None if withheld else loaded.lang, after_hours=not is_open,
                        attested=attested and not withheld, withheld=withheld,
                        texting=app.texter is not None if texting_on is None else texting_on)
